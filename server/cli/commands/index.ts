@@ -1,0 +1,11 @@
+// Wiring of every sub-command group. Add one line per area.
+import type { Command } from 'commander';
+import { registerSigningCommands } from './signing.command.ts';
+import { registerEdxmlCommands } from './edxml.command.ts';
+import { registerCalendarCommands } from './calendar.command.ts';
+
+export function registerCommands(program: Command): void {
+  registerSigningCommands(program);
+  registerEdxmlCommands(program);
+  registerCalendarCommands(program);
+}

@@ -1,0 +1,117 @@
+// The only module that reads process.env (STYLE.md convention 5). Every variable is validated at
+// once so that a bad start-up lists all problems together.
+import { z } from 'zod';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_PG_DIR: z.string().min(1).default('./.data/pg'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  REDIS_URL: z.string().url().optional(),
+  SESSION_SECRET: z.string().min(32, 'cần ít nhất 32 ký tự').optional(),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  COOKIE_SECURE: boolean.optional(),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  RUN_WORKERS_IN_WEB: boolean.default('true'),
+  SEED_DEMO: boolean.default('true'),
+  BLOB_DIR: z.string().min(1).default('./.data/blobs'),
+  UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(2048).default(50),
+  CREDENTIAL_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'phải là 64 ký tự hex (32 byte)')
+    .optional(),
+  TRUST_ROOTS: z.string().optional(),
+  TSA_URL: z.string().url().optional(),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('VănThư <vanthu@localhost>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string | undefined;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  embeddedPg: { dir: string; port: number };
+  redisUrl: string | undefined;
+  sessionSecret: string;
+  sessionTtlHours: number;
+  cookieSecure: boolean;
+  loginMaxFailures: number;
+  loginLockMinutes: number;
+  runWorkersInWeb: boolean;
+  seedDemo: boolean;
+  blobDir: string;
+  uploadMaxBytes: number;
+  credentialKey: Buffer;
+  trustRoots: string[];
+  tsaUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Cấu hình không hợp lệ:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+// Development defaults that must never reach production: fixed, clearly labelled keys.
+const DEV_SESSION_SECRET = 'dev-only-session-secret-not-for-production-use';
+const DEV_CREDENTIAL_KEY = '00'.repeat(31) + '01';
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.SESSION_SECRET) problems.push('SESSION_SECRET: bắt buộc khi NODE_ENV=production');
+  if (production && !e.CREDENTIAL_KEY) problems.push('CREDENTIAL_KEY: bắt buộc khi NODE_ENV=production');
+  if (production && !e.DATABASE_URL) problems.push('DATABASE_URL: bắt buộc khi NODE_ENV=production');
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    embeddedPg: { dir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
+    redisUrl: e.REDIS_URL,
+    sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    cookieSecure: e.COOKIE_SECURE ?? production,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginLockMinutes: e.LOGIN_LOCK_MINUTES,
+    runWorkersInWeb: e.RUN_WORKERS_IN_WEB,
+    seedDemo: e.SEED_DEMO && !production,
+    blobDir: e.BLOB_DIR,
+    uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
+    credentialKey: Buffer.from(e.CREDENTIAL_KEY ?? DEV_CREDENTIAL_KEY, 'hex'),
+    trustRoots: e.TRUST_ROOTS ? e.TRUST_ROOTS.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    tsaUrl: e.TSA_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    logLevel: e.LOG_LEVEL,
+  };
+}
