@@ -1,0 +1,18 @@
+// Public surface of the edXML library (QCVN 102:2016/BTTTT): the transport layer imports from here.
+export * from './edxml-model.ts';
+export * from './status-codes.ts';
+export {
+  parseEdxmlDate,
+  parseEdxmlTimestamp,
+  toEdxmlDate,
+  toEdxmlTimestamp,
+  edxmlTimestampToDate,
+} from './edxml-dates.ts';
+export { parseEdxml } from './edxml-parser.ts';
+export {
+  buildDocumentPackage,
+  buildStatusPackage,
+  makeDocumentId,
+  QCVN102_ORGAN_ID,
+  type BuildOptions,
+} from './edxml-builder.ts';
