@@ -86,7 +86,7 @@ export function statutoryHolidaysOf(year: number): Holiday[] {
   const list: Holiday[] = [
     { date: d(1, 1), name: 'Tết Dương lịch', lunar: false, kind: 'holiday' },
     ...tetDays(year),
-    { date: lunarToSolar({ year, month: 3, day: 10, leap: false }), name: 'Giỗ Tổ Hùng Vương (10/3 âm lịch)', lunar: true, kind: 'holiday' },
+    { date: lunarToSolar({ year, month: 3, day: 10, leap: false }), name: 'Giỗ Tổ Hùng Vương (10/3)', lunar: true, kind: 'holiday' },
     { date: d(4, 30), name: 'Ngày Chiến thắng (30/4)', lunar: false, kind: 'holiday' },
     { date: d(5, 1), name: 'Ngày Quốc tế Lao động (1/5)', lunar: false, kind: 'holiday' },
     { date: d(9, 2), name: 'Quốc khánh (2/9)', lunar: false, kind: 'holiday' },
