@@ -16,3 +16,10 @@ export {
   QCVN102_ORGAN_ID,
   type BuildOptions,
 } from './edxml-builder.ts';
+export {
+  signPackage,
+  verifyPackageSignature,
+  type SignPackageOptions,
+  type VerifyPackageOptions,
+  type VerifyPackageResult,
+} from './xml-signature.ts';

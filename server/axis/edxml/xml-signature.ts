@@ -1,0 +1,317 @@
+// Enveloped XML signature of an edXML package by the sending agency (QCVN 102:2016: XMLDSig in
+// edXMLHeader/Signature). One Reference with URI="" covers the whole document (header, manifest and
+// AttachmentEncoded), so changing any header field or any attachment breaks it. Algorithms follow
+// circular 15/2025/TT-BKHCN via DOMAIN.md §4: RSA ≥ 2048 with SHA-256 or stronger, never SHA-1.
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import type { Element } from '@xmldom/xmldom';
+import { SignedXml } from 'xml-crypto';
+import { AppError } from '../../errors.ts';
+import { DEFAULT_LIMITS, EDXML_NS, XMLDSIG_NS, type EdxmlLimits } from './edxml-model.ts';
+import { decodePackageText, parseXmlDocument, scanMarkup } from './xml-safety.ts';
+
+const ALG = {
+  rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  rsaSha512: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+  sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  sha512: 'http://www.w3.org/2001/04/xmlenc#sha512',
+  excC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  c14n: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+  enveloped: 'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+} as const;
+
+const ALLOWED_SIGNATURE_METHODS = new Set<string>([ALG.rsaSha256, ALG.rsaSha512]);
+const ALLOWED_DIGEST_METHODS = new Set<string>([ALG.sha256, ALG.sha512]);
+const ALLOWED_C14N = new Set<string>([
+  ALG.excC14n,
+  'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
+  ALG.c14n,
+  'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments',
+]);
+const MIN_RSA_BITS = 2048;
+
+export interface SignPackageOptions {
+  /** PEM private key of the sending agency (RSA ≥ 2048). */
+  keyPem: string | Buffer;
+  /** PEM certificate matching the key; intermediate certificates may follow it in the same PEM. */
+  certPem: string | Buffer;
+  /** Default rsa-sha256. */
+  algorithm?: 'rsa-sha256' | 'rsa-sha512';
+}
+
+export interface VerifyPackageOptions {
+  /** PEM roots the signer's certificate must chain to; without them only integrity is checked. */
+  trustRoots?: (string | Buffer)[];
+  /** Time at which the certificate must be valid (default: now). */
+  at?: Date;
+  limits?: Partial<EdxmlLimits>;
+}
+
+export interface VerifyPackageResult {
+  /** Signature intact, allowed algorithms, certificate in its validity period and, if roots were given, trusted. */
+  valid: boolean;
+  /** One-line subject of the signing certificate (`CN=…, O=…`), when one was found. */
+  signerSubject: string | null;
+  /** Vietnamese explanation, shown to the clerk checking the package. */
+  reason: string;
+  /** True only when trustRoots were given and the certificate chains to one of them. */
+  trusted: boolean;
+  signatureMethod?: string;
+  digestMethod?: string;
+  certificate?: { serialNumber: string; issuer: string; validFrom: string; validTo: string; fingerprint256: string };
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function splitPemCertificates(pem: string | Buffer): X509Certificate[] {
+  const text = typeof pem === 'string' ? pem : pem.toString('utf8');
+  return (text.match(PEM_CERT) ?? []).map((p) => new X509Certificate(p));
+}
+
+/** Node prints distinguished names one attribute per line; show them on one line, most specific first. */
+export function oneLineName(name: string): string {
+  return name
+    .split('\n')
+    .filter((l) => l !== '')
+    .reverse()
+    .join(', ');
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+}
+
+function checkRsaKey(key: KeyObject, what: string): void {
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType !== 'rsa' || bits < MIN_RSA_BITS) {
+    throw new AppError(
+      'validation',
+      `${what} phải là khóa RSA từ ${MIN_RSA_BITS} bit trở lên (hiện: ${key.asymmetricKeyType ?? '?'} ${bits} bit).`,
+      { keyType: key.asymmetricKeyType, bits },
+    );
+  }
+}
+
+function findChild(el: Element | null | undefined, ns: string, name: string): Element | undefined {
+  if (!el) return undefined;
+  for (let n = el.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && (n as Element).localName === name && (n as Element).namespaceURI === ns) return n as Element;
+  }
+  return undefined;
+}
+
+function findChildren(el: Element | null | undefined, ns: string, name: string): Element[] {
+  const out: Element[] = [];
+  if (!el) return out;
+  for (let n = el.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && (n as Element).localName === name && (n as Element).namespaceURI === ns) out.push(n as Element);
+  }
+  return out;
+}
+
+/** Where the standard puts the signature: edXML/edXMLEnvelope/edXMLHeader. */
+const HEADER_XPATH =
+  "/*[local-name()='edXML']/*[local-name()='edXMLEnvelope']/*[local-name()='edXMLHeader']";
+
+/**
+ * Sign a built package (enveloped XMLDSig, RSA-SHA256, SHA-256 digest, exclusive C14N) and return the
+ * signed XML. The package must not be signed already.
+ */
+export function signPackage(xml: string, opts: SignPackageOptions): string {
+  const { text } = decodePackageText(xml, DEFAULT_LIMITS.maxPackageBytes);
+  scanMarkup(text, DEFAULT_LIMITS);
+  const doc = parseXmlDocument(text);
+  const root = doc.documentElement as Element;
+  const header = findChild(findChild(root, EDXML_NS, 'edXMLEnvelope'), EDXML_NS, 'edXMLHeader');
+  if (root.localName !== 'edXML' || root.namespaceURI !== EDXML_NS || !header) {
+    throw new AppError('validation', 'Không ký được: nội dung không phải gói tin edXML QCVN 102:2016.');
+  }
+  for (let n = header.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && (n as Element).localName === 'Signature') {
+      throw new AppError('conflict', 'Gói tin edXML đã có chữ ký; không ký chồng.');
+    }
+  }
+  let key: KeyObject;
+  let certs: X509Certificate[];
+  try {
+    key = createPrivateKey(opts.keyPem);
+    certs = splitPemCertificates(opts.certPem);
+  } catch (e) {
+    throw new AppError('validation', 'Không đọc được khóa bí mật hoặc chứng thư số (PEM).', {
+      cause: e instanceof Error ? e.message : String(e),
+    });
+  }
+  const cert = certs[0];
+  if (!cert) throw new AppError('validation', 'Không tìm thấy chứng thư số trong tệp PEM.');
+  checkRsaKey(key, 'Khóa ký');
+  if (!cert.checkPrivateKey(key)) {
+    throw new AppError('validation', 'Khóa bí mật không khớp với chứng thư số.');
+  }
+  const now = Date.now();
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
+    throw new AppError('validation', `Chứng thư số không còn hiệu lực (${cert.validFrom} – ${cert.validTo}).`);
+  }
+  const certBodies = certs.map((c) => c.raw.toString('base64'));
+  const sig = new SignedXml({
+    privateKey: key.export({ format: 'pem', type: 'pkcs8' }),
+    signatureAlgorithm: opts.algorithm === 'rsa-sha512' ? ALG.rsaSha512 : ALG.rsaSha256,
+    canonicalizationAlgorithm: ALG.excC14n,
+    // Subject name as in the official samples, then the signer's certificate and its chain.
+    getKeyInfoContent: () =>
+      `<X509Data><X509SubjectName>${escapeXml(oneLineName(cert.subject))}</X509SubjectName>` +
+      certBodies.map((b) => `<X509Certificate>${b}</X509Certificate>`).join('') +
+      '</X509Data>',
+  });
+  sig.addReference({
+    xpath: '/*',
+    uri: '',
+    isEmptyUri: true,
+    transforms: [ALG.enveloped, ALG.excC14n],
+    digestAlgorithm: opts.algorithm === 'rsa-sha512' ? ALG.sha512 : ALG.sha256,
+  });
+  sig.computeSignature(text, { location: { reference: HEADER_XPATH, action: 'append' } });
+  return sig.getSignedXml();
+}
+
+function chainsToRoot(signer: X509Certificate, extra: X509Certificate[], roots: X509Certificate[], at: number): boolean {
+  const validAt = (c: X509Certificate): boolean => at >= Date.parse(c.validFrom) && at <= Date.parse(c.validTo);
+  let current = signer;
+  for (let depth = 0; depth < 6; depth++) {
+    if (roots.some((r) => r.fingerprint256 === current.fingerprint256)) return true;
+    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey) && validAt(r));
+    if (root) return true;
+    const next = extra.find(
+      (i) => i.fingerprint256 !== current.fingerprint256 && current.checkIssued(i) && current.verify(i.publicKey) && i.ca && validAt(i),
+    );
+    if (!next) return false;
+    current = next;
+  }
+  return false;
+}
+
+/**
+ * Verify the sending agency's signature on a package. Hostile XML (DOCTYPE, depth, size, syntax)
+ * is refused with an AppError exactly as parseEdxml refuses it; every signature problem gives
+ * `valid: false` with a reason.
+ */
+export function verifyPackageSignature(xml: string | Uint8Array, opts: VerifyPackageOptions = {}): VerifyPackageResult {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const { text } = decodePackageText(xml, limits.maxPackageBytes);
+  scanMarkup(text, limits);
+  const doc = parseXmlDocument(text);
+  const result = (reason: string, extra: Partial<VerifyPackageResult> = {}): VerifyPackageResult => ({
+    valid: false,
+    signerSubject: null,
+    reason,
+    trusted: false,
+    ...extra,
+  });
+
+  const all = Array.from(doc.getElementsByTagNameNS(XMLDSIG_NS, 'Signature')) as Element[];
+  if (all.length === 0) {
+    const legacy = doc.getElementsByTagNameNS(EDXML_NS, 'Signature').length > 0;
+    return result(
+      legacy
+        ? 'Chữ ký không theo chuẩn XMLDSig (phần tử Signature không thuộc không gian tên http://www.w3.org/2000/09/xmldsig#).'
+        : 'Gói tin chưa được ký.',
+    );
+  }
+  // One signature only: a second one is how signature-wrapping attacks smuggle content.
+  if (all.length > 1) return result('Gói tin có nhiều hơn một chữ ký XMLDSig; không chấp nhận.');
+  const sigEl = all[0]!;
+  const root = doc.documentElement as Element;
+  const header = findChild(findChild(root, EDXML_NS, 'edXMLEnvelope'), EDXML_NS, 'edXMLHeader');
+  if (root.localName !== 'edXML' || root.namespaceURI !== EDXML_NS || !header || sigEl.parentNode !== header) {
+    return result('Chữ ký không nằm ở edXMLEnvelope/edXMLHeader như QCVN 102:2016 quy định.');
+  }
+
+  const signedInfo = findChild(sigEl, XMLDSIG_NS, 'SignedInfo');
+  const c14n = findChild(signedInfo, XMLDSIG_NS, 'CanonicalizationMethod')?.getAttribute('Algorithm') ?? '';
+  const signatureMethod = findChild(signedInfo, XMLDSIG_NS, 'SignatureMethod')?.getAttribute('Algorithm') ?? '';
+  const refs = findChildren(signedInfo, XMLDSIG_NS, 'Reference');
+  const digestMethod = findChild(refs[0], XMLDSIG_NS, 'DigestMethod')?.getAttribute('Algorithm') ?? '';
+  const algs = { signatureMethod, digestMethod };
+  if (!ALLOWED_C14N.has(c14n)) return result(`Phương pháp chuẩn hóa "${c14n}" không được chấp nhận.`, algs);
+  if (!ALLOWED_SIGNATURE_METHODS.has(signatureMethod)) {
+    return result(`Thuật toán ký "${signatureMethod}" không được chấp nhận (yêu cầu RSA-SHA256 trở lên).`, algs);
+  }
+  if (refs.length !== 1) return result('Chữ ký phải có đúng một tham chiếu tới toàn bộ gói tin.', algs);
+  const ref = refs[0]!;
+  if (ref.getAttribute('URI') !== '') return result('Chữ ký không bao trùm toàn bộ gói tin (URI phải rỗng).', algs);
+  const transforms = findChildren(findChild(ref, XMLDSIG_NS, 'Transforms'), XMLDSIG_NS, 'Transform').map(
+    (t) => t.getAttribute('Algorithm') ?? '',
+  );
+  if (!transforms.includes(ALG.enveloped) || transforms.some((t) => t !== ALG.enveloped && !ALLOWED_C14N.has(t))) {
+    return result('Các phép biến đổi của chữ ký không được chấp nhận (chỉ enveloped-signature và C14N).', algs);
+  }
+  if (!ALLOWED_DIGEST_METHODS.has(digestMethod)) {
+    return result(`Thuật toán băm "${digestMethod}" không được chấp nhận (yêu cầu SHA-256 trở lên).`, algs);
+  }
+
+  const x509Data = findChild(findChild(sigEl, XMLDSIG_NS, 'KeyInfo'), XMLDSIG_NS, 'X509Data');
+  const certEls = findChildren(x509Data, XMLDSIG_NS, 'X509Certificate');
+  if (certEls.length === 0) return result('Chữ ký không kèm chứng thư số (KeyInfo/X509Data/X509Certificate).', algs);
+  let certs: X509Certificate[];
+  try {
+    certs = certEls.map((e) => new X509Certificate(Buffer.from((e.textContent ?? '').replace(/\s+/g, ''), 'base64')));
+  } catch {
+    return result('Không đọc được chứng thư số kèm chữ ký.', algs);
+  }
+  const cert = certs[0]!;
+  const signerSubject = oneLineName(cert.subject);
+  const certificate = {
+    serialNumber: cert.serialNumber,
+    issuer: oneLineName(cert.issuer),
+    validFrom: cert.validFrom,
+    validTo: cert.validTo,
+    fingerprint256: cert.fingerprint256,
+  };
+  const withCert = { ...algs, signerSubject, certificate };
+  try {
+    checkRsaKey(cert.publicKey, 'Khóa của chứng thư số');
+  } catch (e) {
+    return result(e instanceof Error ? e.message : String(e), withCert);
+  }
+
+  const verifier = new SignedXml({ publicCert: cert.publicKey.export({ format: 'pem', type: 'spki' }), getCertFromKeyInfo: () => null });
+  // Defence in depth: the library itself must not accept anything weaker than we checked above.
+  verifier.SignatureAlgorithms = {
+    [ALG.rsaSha256]: verifier.SignatureAlgorithms[ALG.rsaSha256]!,
+    [ALG.rsaSha512]: verifier.SignatureAlgorithms[ALG.rsaSha512]!,
+  };
+  verifier.HashAlgorithms = {
+    [ALG.sha256]: verifier.HashAlgorithms[ALG.sha256]!,
+    [ALG.sha512]: verifier.HashAlgorithms[ALG.sha512]!,
+  };
+  try {
+    verifier.loadSignature(sigEl as unknown as Parameters<SignedXml['loadSignature']>[0]);
+    if (!verifier.checkSignature(text)) {
+      return result('Nội dung gói tin đã bị thay đổi sau khi ký (giá trị băm không khớp).', withCert);
+    }
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return result(
+      msg.includes('signature value')
+        ? 'Giá trị chữ ký không đúng: phần thông tin ký đã bị sửa hoặc chứng thư không phải của người ký.'
+        : `Không kiểm tra được chữ ký: ${msg}`,
+      withCert,
+    );
+  }
+
+  const at = (opts.at ?? new Date()).getTime();
+  if (at < Date.parse(cert.validFrom) || at > Date.parse(cert.validTo)) {
+    return result(`Chứng thư số không có hiệu lực tại thời điểm kiểm tra (${cert.validFrom} – ${cert.validTo}).`, withCert);
+  }
+  if (opts.trustRoots && opts.trustRoots.length > 0) {
+    const roots = opts.trustRoots.flatMap((r) => splitPemCertificates(r));
+    if (!chainsToRoot(cert, certs.slice(1), roots, at)) {
+      return result('Chứng thư số của bên ký không được cấp bởi tổ chức cung cấp dịch vụ tin cậy đã cấu hình.', withCert);
+    }
+    return { valid: true, trusted: true, reason: 'Chữ ký hợp lệ; chứng thư số thuộc chuỗi tin cậy.', ...withCert };
+  }
+  return {
+    valid: true,
+    trusted: false,
+    reason: 'Chữ ký hợp lệ, nội dung toàn vẹn; chưa kiểm tra chuỗi tin cậy (không cấu hình chứng thư gốc).',
+    ...withCert,
+  };
+}
