@@ -120,6 +120,22 @@ describe('lunar calendar (UTC+7)', () => {
     expect(mismatches, 'days that differ').to.be.lessThan(1000);
   });
 
+  it('reproduces the historical Vietnamese Tết dates that differ from China: 1985-01-21 and 2007-02-17', () => {
+    // 1985: at UTC+7 the winter solstice fell in a different lunar month, so Vietnam celebrated Tết
+    // a whole month before China; 2007: the new moon fell between 16:00 and 17:00 UTC.
+    expect(lunarNewYear(1985)).to.equal('1985-01-21');
+    expect(chineseSolar(1985, 1, 1)).to.equal('1985-02-20');
+    expect(lunarNewYear(2007)).to.equal('2007-02-17');
+    expect(chineseSolar(2007, 1, 1)).to.equal('2007-02-18');
+  });
+
+  it('agrees with lunar-javascript when both compute at UTC+8 (same astronomy, different code)', () => {
+    for (let year = 2000; year <= 2050; year++) {
+      expect(lunarToSolar({ year, month: 1, day: 1, leap: false }, 8), String(year)).to.equal(chineseSolar(year, 1, 1));
+      expect(lunarToSolar({ year, month: 3, day: 10, leap: false }, 8), String(year)).to.equal(chineseSolar(year, 3, 10));
+    }
+  });
+
   it('round-trips solar → lunar → solar for every day of 2000–2050', () => {
     for (let d = '2000-01-01'; d <= '2050-12-31'; d = addDays(d, 7)) {
       expect(lunarToSolar(solarToLunar(d))).to.equal(d);
