@@ -161,15 +161,10 @@ export function solarToLunar(date: string, tz: number = VIETNAM_TIME_ZONE): Luna
   return { year: lunarYear, month: lunarMonth, day: lunarDay, leap };
 }
 
-/**
- * Lunar date → solar 'YYYY-MM-DD'. Throws a validation error for a leap month the year does not
- * have, or a day 30 in a 29-day month.
- */
-export function lunarToSolar(lunar: LunarDate | Omit<LunarDate, 'leap'>, tz: number = VIETNAM_TIME_ZONE): string {
-  const { year, month, day } = lunar;
-  const leap = 'leap' in lunar ? lunar.leap : false;
-  if (!Number.isInteger(year) || !Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(day) || day < 1 || day > 30) {
-    throw new AppError('validation', `Ngày âm lịch không hợp lệ: ${day}/${month}/${year}`);
+/** Day numbers on which a lunar month starts and the next one starts. */
+function monthBounds(year: number, month: number, leap: boolean, tz: number): [start: number, next: number] {
+  if (!Number.isInteger(year) || !Number.isInteger(month) || month < 1 || month > 12) {
+    throw new AppError('validation', `Tháng âm lịch không hợp lệ: ${month}/${year}`);
   }
   let a11: number;
   let b11: number;
@@ -194,22 +189,31 @@ export function lunarToSolar(lunar: LunarDate | Omit<LunarDate, 'leap'>, tz: num
   } else if (leap) {
     throw new AppError('validation', `Năm âm lịch ${year} không có tháng nhuận`);
   }
-  const monthStart = newMoonDay(k + off, tz);
-  const nextStart = newMoonDay(k + off + 1, tz);
-  if (monthStart + day - 1 >= nextStart) {
-    throw new AppError('validation', `Tháng ${month} âm lịch năm ${year} chỉ có ${nextStart - monthStart} ngày`);
+  return [newMoonDay(k + off, tz), newMoonDay(k + off + 1, tz)];
+}
+
+/**
+ * Lunar date → solar 'YYYY-MM-DD'. Throws a validation error for a leap month the year does not
+ * have, or a day 30 in a 29-day month.
+ */
+export function lunarToSolar(lunar: LunarDate | Omit<LunarDate, 'leap'>, tz: number = VIETNAM_TIME_ZONE): string {
+  const { year, month, day } = lunar;
+  const leap = 'leap' in lunar ? lunar.leap : false;
+  if (!Number.isInteger(day) || day < 1 || day > 30) {
+    throw new AppError('validation', `Ngày âm lịch không hợp lệ: ${day}/${month}/${year}`);
   }
-  const [d, m, y] = jdToDate(monthStart + day - 1);
+  const [start, next] = monthBounds(year, month, leap, tz);
+  if (start + day - 1 >= next) {
+    throw new AppError('validation', `Tháng ${month} âm lịch năm ${year} chỉ có ${next - start} ngày`);
+  }
+  const [d, m, y] = jdToDate(start + day - 1);
   return formatDateString(y, m, d);
 }
 
-/** Length (29 or 30) of a lunar month. */
+/** Length (29 or 30 days) of a lunar month. */
 export function lunarMonthLength(year: number, month: number, leap = false, tz: number = VIETNAM_TIME_ZONE): number {
-  const first = lunarToSolar({ year, month, day: 1, leap }, tz);
-  const { year: y, month: m, day: d } = parseDateString(first);
-  const start = jdFromDate(d, m, y);
-  const next = solarToLunar(formatDateString(...jdToDate(start + 29).reverse() as [number, number, number]), tz);
-  return next.day === 1 ? 29 : 30;
+  const [start, next] = monthBounds(year, month, leap, tz);
+  return next - start;
 }
 
 /** Mùng 1 Tết (lunar 1/1) of a lunar year, as a solar date. */

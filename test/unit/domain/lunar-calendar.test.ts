@@ -136,6 +136,18 @@ describe('lunar calendar (UTC+7)', () => {
     }
   });
 
+  it('gives month lengths of 29 or 30 days equal to lunar-javascript at UTC+8, leap months included', () => {
+    for (let year = 2000; year <= 2050; year++) {
+      for (let month = 1; month <= 12; month++) {
+        expect(lunarMonthLength(year, month, false, 8), `${month}/${year}`).to.equal(lj.LunarMonth.fromYm(year, month).getDayCount());
+      }
+      const leapMonth = lj.LunarYear.fromYear(year).getLeapMonth() as number;
+      if (leapMonth > 0) {
+        expect(lunarMonthLength(year, leapMonth, true, 8), `${leapMonth}L/${year}`).to.equal(lj.LunarMonth.fromYm(year, -leapMonth).getDayCount());
+      }
+    }
+  });
+
   it('round-trips solar → lunar → solar for every day of 2000–2050', () => {
     for (let d = '2000-01-01'; d <= '2050-12-31'; d = addDays(d, 7)) {
       expect(lunarToSolar(solarToLunar(d))).to.equal(d);
