@@ -21,8 +21,8 @@ const schema = z.object({
   COOKIE_SECURE: boolean.optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
-  RUN_WORKERS_IN_WEB: boolean.default('true'),
-  SEED_DEMO: boolean.default('true'),
+  RUN_WORKERS_IN_WEB: boolean.default(true),
+  SEED_DEMO: boolean.default(true),
   BLOB_DIR: z.string().min(1).default('./.data/blobs'),
   UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(2048).default(50),
   CREDENTIAL_KEY: z

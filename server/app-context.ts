@@ -1,0 +1,14 @@
+// What createApp needs, injected so that tests pass their own (STYLE.md convention 5).
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import type { Logger } from './logger.ts';
+import type { JobQueue } from './jobs/jobs.ts';
+
+export interface AppContext {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  jobs: JobQueue;
+  /** The database actually in use (the embedded one has no DATABASE_URL). */
+  databaseUrl: string;
+}

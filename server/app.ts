@@ -1,0 +1,78 @@
+// The Express application, built from injected dependencies so tests run it on their own database.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppContext } from './app-context.ts';
+import { setupViews, VIEWS_DIR } from './rendering/views.ts';
+import { cookies, loadActor } from './middleware/session.ts';
+import { csrf } from './middleware/csrf.ts';
+import { pageModel } from './middleware/page-model.ts';
+import { errorHandler, notFound } from './middleware/error-handler.ts';
+import { operationsRoutes, webRoutes } from './routes/index.ts';
+
+export function createApp(ctx: AppContext): Express {
+  const { config, db, logger } = ctx;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  setupViews(app);
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'vanthu_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'status'], registers: [registry] });
+  const duration = new Histogram({ name: 'vanthu_http_request_seconds', help: 'HTTP request duration', labelNames: ['method'], registers: [registry], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('x-request-id');
+    req.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', req.requestId);
+    const end = duration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      end();
+      requests.inc({ method: req.method, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(pinoHttp({ logger, genReqId: (req) => (req as Request).requestId, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          workerSrc: ["'self'", 'blob:'],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          baseUri: ["'self'"],
+          ...(config.cookieSecure ? { upgradeInsecureRequests: [] } : { upgradeInsecureRequests: null }),
+        },
+      },
+      hsts: config.cookieSecure,
+    }),
+  );
+
+  app.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
+  app.use(operationsRoutes(ctx, registry));
+
+  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookies);
+  app.use(loadActor(db));
+  app.use(csrf(config.sessionSecret, config.cookieSecure));
+  app.use(pageModel(db));
+  app.use(webRoutes(ctx));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,124 @@
+// Table types for Kysely, in camelCase (CamelCasePlugin maps them to the snake_case columns).
+// Kept by hand in one file, next to the migrations they mirror.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Id = ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
+type Ref = ColumnType<string, string | number | bigint, string | number | bigint>;
+type NullableRef = ColumnType<string | null, string | number | bigint | null | undefined, string | number | bigint | null>;
+
+export type Role = 'admin' | 'clerk' | 'specialist' | 'head' | 'leader';
+export const ROLES: readonly Role[] = ['admin', 'clerk', 'specialist', 'head', 'leader'];
+
+export interface AgencyLevelTable {
+  code: string;
+  name: string;
+  rank: number;
+}
+
+export interface AgencyTable {
+  id: Generated<string> & Id;
+  qcvnCode: string | null;
+  d20Code: string | null;
+  levelCode: string;
+  parentId: NullableRef;
+  abbreviation: string;
+  status: Generated<'active' | 'merged' | 'dissolved'>;
+  successorId: NullableRef;
+  endedAt: Timestamp | null;
+  createdAt: Generated<Date>;
+}
+
+export interface AgencyNameTable {
+  id: Generated<string>;
+  agencyId: Ref;
+  name: string;
+  validFrom: Timestamp;
+  validTo: Timestamp | null;
+}
+
+export interface UnitTable {
+  id: Generated<string>;
+  agencyId: Ref;
+  name: string;
+  abbreviation: string;
+  active: Generated<boolean>;
+  createdAt: Generated<Date>;
+}
+
+export interface AppUserTable {
+  id: Generated<string>;
+  username: string;
+  fullName: string;
+  email: string | null;
+  position: string | null;
+  passwordHash: string;
+  failedLogins: Generated<number>;
+  lockedUntil: Timestamp | null;
+  active: Generated<boolean>;
+  passwordChangedAt: Generated<Date>;
+  createdAt: Generated<Date>;
+}
+
+export interface UserRoleTable {
+  id: Generated<string>;
+  userId: Ref;
+  agencyId: Ref;
+  unitId: NullableRef;
+  role: Role;
+}
+
+export interface SessionTable {
+  idHash: string;
+  userId: Ref;
+  activeAgencyId: NullableRef;
+  createdAt: Generated<Date>;
+  expiresAt: Timestamp;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface ApiTokenTable {
+  id: Generated<string>;
+  userId: Ref;
+  tokenHash: string;
+  label: string;
+  createdAt: Generated<Date>;
+  revokedAt: Timestamp | null;
+  lastUsedAt: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Ref;
+  at: ColumnType<Date, string, never>;
+  actorUserId: NullableRef;
+  actorLabel: string;
+  agencyId: NullableRef;
+  action: string;
+  entityType: string;
+  entityId: string;
+  before: unknown;
+  after: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface DB {
+  agencyLevel: AgencyLevelTable;
+  agency: AgencyTable;
+  agencyName: AgencyNameTable;
+  unit: UnitTable;
+  appUser: AppUserTable;
+  userRole: UserRoleTable;
+  session: SessionTable;
+  apiToken: ApiTokenTable;
+  auditLog: AuditLogTable;
+}
+
+export type Agency = Selectable<AgencyTable>;
+export type NewAgency = Insertable<AgencyTable>;
+export type AgencyUpdate = Updateable<AgencyTable>;
+export type Unit = Selectable<UnitTable>;
+export type AppUser = Selectable<AppUserTable>;
+export type UserRole = Selectable<UserRoleTable>;
+export type AuditLogEntry = Selectable<AuditLogTable>;

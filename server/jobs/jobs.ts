@@ -1,0 +1,46 @@
+// Typed jobs (STYLE.md convention 7): one queue per job name, one zod payload schema per job.
+// Payloads carry ids only — never PDF bytes, keys, passphrases or PINs.
+import { z } from 'zod';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { QueueConnection } from './queue-connection.ts';
+
+export const JOB_SCHEMAS = {
+  'maintenance.purge-sessions': z.object({}).strict(),
+} as const;
+
+export type JobName = keyof typeof JOB_SCHEMAS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
+export const JOB_NAMES = Object.keys(JOB_SCHEMAS) as JobName[];
+
+/** BullMQ queue names may not contain ':'; ours are the job names themselves. */
+export const queueNameOf = (job: JobName): string => job.replace(/\./g, '-');
+
+export interface JobQueue {
+  enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts?: JobsOptions): Promise<void>;
+  queueFor(name: JobName): Queue;
+  engine: QueueConnection['engine'];
+  ping(): Promise<boolean>;
+}
+
+export function createJobQueue(conn: QueueConnection): JobQueue {
+  const queues = new Map<JobName, Queue>();
+  const queueFor = (name: JobName): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = conn.queue(queueNameOf(name), {
+        defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 },
+      });
+      queues.set(name, q);
+    }
+    return q;
+  };
+  return {
+    engine: conn.engine,
+    queueFor,
+    ping: () => conn.ping(),
+    async enqueue(name, payload, opts) {
+      const data = JOB_SCHEMAS[name].parse(payload);
+      await queueFor(name).add(name, data, opts);
+    },
+  };
+}

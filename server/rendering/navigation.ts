@@ -1,0 +1,25 @@
+// The main navigation, by role in the active agency. Each feature adds its entries here.
+import type { Role } from '../db/types.ts';
+import type { Actor } from '../domain/actor.ts';
+
+interface NavEntry {
+  href: string;
+  label: string;
+  roles: Role[] | 'any';
+  anyAgency?: boolean;
+}
+
+export const NAV_ENTRIES: NavEntry[] = [
+  { href: '/admin/agencies', label: 'Cơ quan, đơn vị', roles: ['admin'], anyAgency: true },
+  { href: '/admin/users', label: 'Người dùng', roles: ['admin'], anyAgency: true },
+  { href: '/admin/audit', label: 'Nhật ký', roles: ['admin'], anyAgency: true },
+];
+
+export function navFor(actor: Actor, currentPath: string): { href: string; label: string; current: boolean }[] {
+  const active = actor.activeAgencyId;
+  return NAV_ENTRIES.filter((e) => {
+    if (e.roles === 'any') return true;
+    const roles = e.roles;
+    return actor.roles.some((r) => roles.includes(r.role) && (e.anyAgency || r.agencyId === active));
+  }).map((e) => ({ href: e.href, label: e.label, current: currentPath === e.href || currentPath.startsWith(e.href + '/') }));
+}

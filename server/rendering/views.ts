@@ -1,0 +1,33 @@
+// Handlebars views: one layout, partials, and a few helpers. Views receive plain view-models.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
+import { engine } from 'express-handlebars';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const VIEWS_DIR = path.resolve(here, '..', '..', 'views');
+
+const vnDateTime = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'medium' });
+const vnDate = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short' });
+
+export function setupViews(app: Express): void {
+  app.engine(
+    'hbs',
+    engine({
+      extname: '.hbs',
+      defaultLayout: 'main',
+      layoutsDir: path.join(VIEWS_DIR, 'layouts'),
+      partialsDir: path.join(VIEWS_DIR, 'partials'),
+      helpers: {
+        eq: (a: unknown, b: unknown) => String(a) === String(b),
+        not: (a: unknown) => !a,
+        or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+        dateTime: (d: unknown) => (d ? vnDateTime.format(new Date(d as string)) : ''),
+        date: (d: unknown) => (d ? vnDate.format(new Date(d as string)) : ''),
+        json: (v: unknown) => JSON.stringify(v, null, 2),
+      },
+    }),
+  );
+  app.set('view engine', 'hbs');
+  app.set('views', path.join(VIEWS_DIR, 'pages'));
+}

@@ -1,0 +1,52 @@
+// Route wiring only: paths → guards → controller methods.
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { AppContext } from '../app-context.ts';
+import { authController } from '../controllers/auth.controller.ts';
+import { homeController } from '../controllers/home.controller.ts';
+import { adminController } from '../controllers/admin.controller.ts';
+import { healthController } from '../controllers/health.controller.ts';
+import { requireAnyRole, requireLogin } from '../middleware/access.ts';
+
+/** Express 5 forwards rejected promises, but the explicit wrapper keeps the types honest. */
+const h = (fn: (req: Request, res: Response) => unknown): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
+  Promise.resolve(fn(req, res)).catch(next);
+};
+
+export function operationsRoutes(ctx: AppContext, registry: Registry): Router {
+  const r = Router();
+  const health = healthController(ctx, registry);
+  r.get('/healthz', h(health.health));
+  r.get('/metrics', h(health.metrics));
+  return r;
+}
+
+export function webRoutes(ctx: AppContext): Router {
+  const r = Router();
+  const auth = authController(ctx);
+  const home = homeController(ctx);
+  const admin = adminController(ctx);
+
+  r.get('/login', h(auth.showLogin));
+  r.post('/login', h(auth.doLogin));
+  r.post('/logout', h(auth.doLogout));
+
+  r.use(requireLogin);
+  r.get('/', h(home.index));
+  r.get('/account/password', h(auth.showPassword));
+  r.post('/account/password', h(auth.doPassword));
+  r.post('/account/agency', h(auth.doSwitchAgency));
+
+  const adminOnly = requireAnyRole('admin');
+  r.get('/admin/agencies', adminOnly, h(admin.agencies));
+  r.post('/admin/agencies', adminOnly, h(admin.createAgency));
+  r.get('/admin/agencies/:id', adminOnly, h(admin.agency));
+  r.post('/admin/agencies/:id/:action', adminOnly, h(admin.agencyAction));
+  r.post('/admin/units/:unitId/active', adminOnly, h(admin.unitActive));
+  r.get('/admin/users', adminOnly, h(admin.users));
+  r.post('/admin/users', adminOnly, h(admin.createUser));
+  r.get('/admin/users/:id', adminOnly, h(admin.user));
+  r.post('/admin/users/:id/:action', adminOnly, h(admin.userAction));
+  r.get('/admin/audit', adminOnly, h(admin.audit));
+  return r;
+}

@@ -1,0 +1,37 @@
+// Starts one BullMQ worker per job queue with the registered processors, plus the repeatable
+// maintenance jobs. Payloads are validated against the job's schema before processing.
+import type { Worker } from 'bullmq';
+import type { AppContext } from '../server/app-context.ts';
+import type { WorkerHost } from '../server/bootstrap.ts';
+import { JOB_NAMES, JOB_SCHEMAS, queueNameOf } from '../server/jobs/jobs.ts';
+import { createQueueConnection } from '../server/jobs/queue-connection.ts';
+import { PROCESSORS, checkRegistry } from './registry.ts';
+
+export async function startWorkers(ctx: AppContext): Promise<WorkerHost> {
+  checkRegistry();
+  const conn = createQueueConnection({ redisUrl: ctx.config.redisUrl, databaseUrl: ctx.databaseUrl });
+  const workers: Worker[] = [];
+  for (const name of JOB_NAMES) {
+    const process = PROCESSORS[name](ctx);
+    const w = conn.worker(
+      queueNameOf(name),
+      async (job, token) => {
+        JOB_SCHEMAS[name].parse(job.data);
+        return process(job, token);
+      },
+      { concurrency: 2 },
+    );
+    w.on('failed', (job, err) => ctx.logger.warn({ jobId: job?.id, job: name, err: err.message }, 'job failed'));
+    w.on('error', (err) => ctx.logger.warn({ job: name, err: err.message }, 'worker error'));
+    workers.push(w);
+  }
+  // Daily housekeeping; the fixed scheduler id makes repeated start-ups converge on one schedule.
+  await ctx.jobs.queueFor('maintenance.purge-sessions').upsertJobScheduler('purge-sessions-hourly', { every: 3600_000 }, { name: 'maintenance.purge-sessions', data: {} });
+  ctx.logger.info({ queues: JOB_NAMES.length, engine: conn.engine }, 'workers started');
+  return {
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await conn.close();
+    },
+  };
+}
