@@ -28,6 +28,16 @@ export interface CalendarOverrides {
   workingDays?: readonly { date: string; name?: string }[];
 }
 
+export type Overrides = CalendarOverrides;
+
+/** Combines several override sets (e.g. one per year, as stored) into one. */
+export function mergeOverrides(...sets: readonly CalendarOverrides[]): CalendarOverrides {
+  return {
+    daysOff: sets.flatMap((o) => o.daysOff ?? []),
+    workingDays: sets.flatMap((o) => o.workingDays ?? []),
+  };
+}
+
 export interface WorkingCalendar {
   isWorkingDay(date: string): boolean;
   /** Every day off of the year other than ordinary weekends, sorted by date. */
@@ -100,6 +110,13 @@ const isWeekend = (date: string): boolean => {
   return dow === 0 || dow === 6;
 };
 
+// The lunar algorithm is reliable well beyond this; the bound only catches typing mistakes.
+function checkYear(year: number): void {
+  if (!Number.isInteger(year) || year < 1900 || year > 2199) {
+    throw new AppError('validation', `Năm không hợp lệ (1900–2199): ${String(year)}`);
+  }
+}
+
 function checkInteger(n: number): void {
   if (!Number.isInteger(n)) throw new AppError('validation', `Số ngày làm việc phải là số nguyên: ${String(n)}`);
 }
@@ -127,6 +144,7 @@ export function createWorkingCalendar(overrides: CalendarOverrides = {}): Workin
   function daysOffOf(year: number): Map<string, Holiday> {
     const cached = cache.get(year);
     if (cached) return cached;
+    checkYear(year);
     const off = new Map<string, Holiday>();
     const statutory = statutoryHolidaysOf(year).filter((h) => !declaredWorking.has(h.date));
     for (const h of statutory) off.set(h.date, h);
@@ -184,9 +202,6 @@ export function createWorkingCalendar(overrides: CalendarOverrides = {}): Workin
   }
 
   function holidaysOf(year: number): Holiday[] {
-    if (!Number.isInteger(year) || year < 1900 || year > 2199) {
-      throw new AppError('validation', `Năm không hợp lệ: ${String(year)}`);
-    }
     return [...daysOffOf(year).values()].sort((x, y) => x.date.localeCompare(y.date));
   }
 

@@ -3,7 +3,12 @@
 // can be plugged in later; without it the computed statutory calendar is used.
 import { Command } from 'commander';
 import { AppError } from '../../errors.ts';
-import { createWorkingCalendar, type CalendarOverrides, type WorkingCalendar } from '../../domain/working-calendar.ts';
+import {
+  createWorkingCalendar,
+  mergeOverrides,
+  type CalendarOverrides,
+  type WorkingCalendar,
+} from '../../domain/working-calendar.ts';
 import { dayOfWeek, parseDateString } from '../../domain/vietnam-time.ts';
 
 export type OverridesLoader = (year: number) => Promise<CalendarOverrides>;
@@ -25,18 +30,9 @@ function parseCount(text: string): number {
 
 /** One calendar holding every year's overrides in [from, to]. */
 export async function loadCalendar(from: number, to: number, loadOverrides?: OverridesLoader): Promise<WorkingCalendar> {
-  const merged: { daysOff: { date: string; name: string }[]; workingDays: { date: string; name?: string }[] } = {
-    daysOff: [],
-    workingDays: [],
-  };
-  if (loadOverrides) {
-    for (let year = from; year <= to; year++) {
-      const o = await loadOverrides(year);
-      merged.daysOff.push(...(o.daysOff ?? []));
-      merged.workingDays.push(...(o.workingDays ?? []));
-    }
-  }
-  return createWorkingCalendar(merged);
+  const sets: CalendarOverrides[] = [];
+  if (loadOverrides) for (let year = from; year <= to; year++) sets.push(await loadOverrides(year));
+  return createWorkingCalendar(mergeOverrides(...sets));
 }
 
 export function buildCalendarCommand(loadOverrides?: OverridesLoader): Command {

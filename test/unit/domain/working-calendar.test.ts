@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createWorkingCalendar, statutoryHolidaysOf, type CalendarOverrides } from '../../../server/domain/working-calendar.ts';
+import { createWorkingCalendar, mergeOverrides, statutoryHolidaysOf, type CalendarOverrides } from '../../../server/domain/working-calendar.ts';
 import { AppError } from '../../../server/errors.ts';
 
 // Weekday from the JavaScript engine, independent of our date arithmetic.
@@ -173,5 +173,14 @@ describe('working calendar (Labour Code 2019 Art. 112)', () => {
 
   it('rejects a year outside the supported range', () => {
     expect(() => cal.holidaysOf(1800)).to.throw(AppError, /Năm/);
+    expect(() => cal.isWorkingDay('0001-01-01')).to.throw(AppError, /Năm/);
+  });
+
+  it('merges override sets stored per year into one calendar', () => {
+    const merged = mergeOverrides(tet2026Leave, { workingDays: [{ date: '2027-01-09' }] }, {});
+    const c = createWorkingCalendar(merged);
+    expect(c.isWorkingDay('2026-02-14')).to.equal(false);
+    expect(c.isWorkingDay('2027-01-09')).to.equal(true); // a Saturday declared a working day
+    expect(merged.daysOff).to.have.length(9);
   });
 });
