@@ -22,7 +22,9 @@ export interface ParsedDocumentNumber {
   /** Year part of legal normative documents: "15/2020/NĐ-CP". */
   year?: number;
   notation: string; // ký hiệu, e.g. "QĐ-UBND"
-  type: DocumentType | null; // recognised from the first group of the notation
+  type: DocumentType | null; // administrative type recognised from the first group of the notation
+  /** First group when it names a type: a known abbreviation, or any in "số/năm/ký hiệu" form (NĐ, TT). */
+  typeAbbreviation?: string;
   issuer: string;
   unit?: string;
 }
@@ -83,9 +85,11 @@ export function parseDocumentNumber(input: string): ParsedDocumentNumber | null 
     issuer: '',
   };
   if (m[2]) result.year = Number(m[2]);
-  if (first && groups.length >= 2) {
-    // "QĐ-UBND", and joint documents "NQLT-…" keep the rest as the issuer ("TTLT-BTC-BNV").
+  if (groups.length >= 2 && (first || result.year !== undefined)) {
+    // "QĐ-UBND"; legal normative documents carry a year and their own type abbreviations
+    // ("30/2020/NĐ-CP", joint "…/TTLT-BTC-BNV" with several issuers kept together).
     result.type = first;
+    result.typeAbbreviation = groups[0]!;
     result.issuer = groups.slice(1).join('-');
   } else {
     result.issuer = groups[0]!;

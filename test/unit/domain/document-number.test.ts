@@ -40,7 +40,7 @@ describe('document number and notation (Decree 30/2020)', () => {
 
   it('parses a typed number back into its parts', () => {
     const p = parseDocumentNumber('15/QĐ-UBND')!;
-    expect(p).to.deep.include({ number: 15, numberText: '15', notation: 'QĐ-UBND', issuer: 'UBND' });
+    expect(p).to.deep.include({ number: 15, numberText: '15', notation: 'QĐ-UBND', issuer: 'UBND', typeAbbreviation: 'QĐ' });
     expect(p.type?.name).to.equal('Quyết định');
     expect(p.unit).to.equal(undefined);
   });
@@ -48,6 +48,7 @@ describe('document number and notation (Decree 30/2020)', () => {
   it('parses a Công văn number into issuer and unit with no type', () => {
     const p = parseDocumentNumber('12/UBND-VX')!;
     expect(p).to.deep.include({ number: 12, issuer: 'UBND', unit: 'VX', type: null });
+    expect(p.typeAbbreviation).to.equal(undefined);
   });
 
   it('tolerates "Số:" prefixes, spaces, lower case and NFD input', () => {
@@ -62,7 +63,8 @@ describe('document number and notation (Decree 30/2020)', () => {
 
   it('parses legal normative numbers with a year: 15/2020/NĐ-CP', () => {
     const p = parseDocumentNumber('Số: 30/2020/NĐ-CP')!;
-    expect(p).to.deep.include({ number: 30, year: 2020, notation: 'NĐ-CP' });
+    expect(p).to.deep.include({ number: 30, year: 2020, notation: 'NĐ-CP', typeAbbreviation: 'NĐ', issuer: 'CP', type: null });
+    expect(parseDocumentNumber('02/2015/TTLT-BTC-BNV')).to.deep.include({ typeAbbreviation: 'TTLT', issuer: 'BTC-BNV' });
   });
 
   it('keeps non-numeric numbers as text and returns null for text without a number/notation shape', () => {
