@@ -9,6 +9,10 @@ import type { EdxmlLimits, EdxmlWarning } from './edxml-model.ts';
 /** Junk we tolerate before `<?xml` (edoc_new.edxml in the official samples starts with `1212`). */
 const MAX_STRAY_PREFIX = 4096;
 
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_RAW = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const FORBIDDEN_REF = /&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|fff[ef])|0*(?:[0-8]|1[12]|1[4-9]|2\d|3[01]|6553[45]));/i;
+
 const refuse = (message: string, details?: Record<string, unknown>): never => {
   throw new AppError('validation', message, details);
 };
@@ -61,6 +65,10 @@ export function decodePackageText(input: Uint8Array | string, maxBytes: number):
       });
     }
     text = text.slice(start);
+  }
+  // XML 1.0 §2.2 forbids these characters, raw or as character references; xmldom lets some through.
+  if (FORBIDDEN_RAW.test(text) || FORBIDDEN_REF.test(text)) {
+    refuse('Gói tin edXML chứa ký tự điều khiển không hợp lệ trong XML.', { reason: 'invalid_char' });
   }
   const encodingDecl = /^<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/.exec(text);
   if (encodingDecl && !/^utf-?8$/i.test(encodingDecl[1]!) && !/^utf-?16/i.test(encodingDecl[1]!)) {
