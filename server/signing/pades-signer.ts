@@ -1,0 +1,265 @@
+// The PAdES core: add a signature field (with its appearance) as an incremental update, reserve a
+// /Contents placeholder, splice the byte range with @signpdf/signpdf, then embed a CMS built by
+// cms.ts. Baseline B-B (ETSI EN 319 142-1): SubFilter ETSI.CAdES.detached, SHA-256, ESS
+// signing-certificate-v2, claimed time in /M; B-T when a TSA adds a signature timestamp.
+// Split into prepare/complete so an external signer (USB token, remote service) can sign the
+// signed-attributes in between; local keys just run both halves.
+import { createHash } from 'node:crypto';
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString, type PDFImage } from '@cantoo/pdf-lib';
+import { SignPdf, Signer } from '@signpdf/signpdf';
+import { AppError } from '../errors.ts';
+import { buildSignedData, signedAttributesDer, signatureValueOf } from './cms.ts';
+import type { KeySource } from './key-source.ts';
+import { assertCertificateUsable } from './key-source.ts';
+import { acroForm, appendToArray, font, lookupArray, lookupDict, lookupNumber, openForUpdate, uniqueFieldName, type FontStyle, type OpenedPdf } from './pdf-document.ts';
+import { requestTimestamp } from './tsa-client.ts';
+import { pdfDate } from './vn-format.ts';
+import { parseCertificate, readName } from './pki-util.ts';
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** What to draw in a widget appearance; coordinates relative to the widget's lower-left corner. */
+export type AppearanceItem =
+  | { kind: 'image'; png: Uint8Array; x: number; y: number; width: number; height: number }
+  | { kind: 'text'; text: string; font: FontStyle; size: number; x: number; y: number; color?: [number, number, number]; align?: 'left' | 'right' | 'center' }
+  | { kind: 'rect'; x: number; y: number; width: number; height: number; fill: [number, number, number] };
+
+export interface SignatureFieldSpec {
+  pageIndex: number;
+  rect: Rect;
+  appearance: AppearanceItem[];
+  /** Field name prefix: the role, e.g. "LanhDao", "CoQuan", "DinhKem". A unique suffix is added. */
+  fieldPrefix: string;
+  reason: string;
+  location?: string;
+  contactInfo?: string;
+  signingTime: Date;
+  /** Bytes reserved for the CMS (hex doubles it). 16 KB fits a 3-certificate chain plus a timestamp. */
+  placeholderBytes?: number;
+}
+
+export interface PreparedSignature {
+  /** The PDF with the field added, ByteRange filled and /Contents zeroed. */
+  pdf: Buffer;
+  fieldName: string;
+  contentsOffset: number; // index of the first hex digit inside <...>
+  contentsHexLength: number;
+  byteRange: [number, number, number, number];
+  contentDigest: Buffer; // SHA-256 over the byte range
+  chain: Buffer[];
+  /** DER (SET) of the CMS signed attributes: the bytes to sign with SHA-256. */
+  toBeSigned: Buffer;
+  /** SHA-256 of toBeSigned, for signers that take a pre-computed hash (raw PKCS#1/ECDSA over digest). */
+  toBeSignedDigest: Buffer;
+  signingTime: Date;
+}
+
+export interface SignResult {
+  pdf: Buffer;
+  fieldName: string;
+  signingTime: Date;
+  timestamped: boolean;
+}
+
+const DEFAULT_PLACEHOLDER = 16384;
+
+function colorOps(c: [number, number, number] | undefined, stroke = false): string {
+  const [r, g, b] = c ?? [0, 0, 0];
+  return `${r} ${g} ${b} ${stroke ? 'RG' : 'rg'}`;
+}
+const n = (v: number) => (Math.round(v * 1000) / 1000).toString();
+
+/** Builds a Form XObject for the items and returns its ref. Text is NFC: pdf-lib does not position combining marks. */
+export async function buildAppearance(o: OpenedPdf, width: number, height: number, items: AppearanceItem[]): Promise<PDFRef> {
+  const { doc } = o;
+  const xobjects: Record<string, PDFRef> = {};
+  const fonts: Record<string, PDFRef> = {};
+  const ops: string[] = [];
+  let imgNo = 0;
+  for (const item of items) {
+    if (item.kind === 'rect') {
+      ops.push(`q ${colorOps(item.fill)} ${n(item.x)} ${n(item.y)} ${n(item.width)} ${n(item.height)} re f Q`);
+    } else if (item.kind === 'image') {
+      const img: PDFImage = await doc.embedPng(item.png);
+      const name = `Im${++imgNo}`;
+      xobjects[name] = img.ref;
+      ops.push(`q ${n(item.width)} 0 0 ${n(item.height)} ${n(item.x)} ${n(item.y)} cm /${name} Do Q`);
+    } else {
+      const f = await font(o, item.font);
+      const name = `F${item.font[0]!.toUpperCase()}`;
+      fonts[name] = f.ref;
+      const text = item.text.normalize('NFC');
+      const w = f.widthOfTextAtSize(text, item.size);
+      const x = item.align === 'right' ? item.x - w : item.align === 'center' ? item.x - w / 2 : item.x;
+      ops.push(`BT ${colorOps(item.color)} /${name} ${n(item.size)} Tf ${n(x)} ${n(item.y)} Td ${f.encodeText(text).toString()} Tj ET`);
+    }
+  }
+  const resources: Record<string, unknown> = {};
+  if (Object.keys(xobjects).length) resources.XObject = xobjects;
+  if (Object.keys(fonts).length) resources.Font = fonts;
+  const stream = doc.context.flateStream(ops.join('\n'), {
+    Type: 'XObject',
+    Subtype: 'Form',
+    BBox: [0, 0, width, height],
+    Resources: resources as never,
+  });
+  return doc.context.register(stream);
+}
+
+/** Adds the signature field + widget + placeholder to an opened document and commits the update. */
+async function addSignatureField(o: OpenedPdf, spec: SignatureFieldSpec, signerName: string): Promise<{ pdf: Buffer; fieldName: string }> {
+  const { doc } = o;
+  const page = doc.getPage(spec.pageIndex);
+  const fieldName = uniqueFieldName(doc, spec.fieldPrefix, spec.signingTime);
+  const size = spec.placeholderBytes ?? DEFAULT_PLACEHOLDER;
+  const ctx = doc.context;
+  // ByteRange before Contents: @signpdf looks for "/Contents " after the ByteRange placeholder.
+  const sig = ctx.obj({
+    Type: 'Sig',
+    Filter: 'Adobe.PPKLite',
+    SubFilter: 'ETSI.CAdES.detached',
+    ByteRange: [0, PDFName.of('**********'), PDFName.of('**********'), PDFName.of('**********')],
+    Contents: PDFHexString.of('0'.repeat(size * 2)),
+    M: PDFString.of(pdfDate(spec.signingTime)),
+    // Text strings as UTF-16BE hex (FEFF…) so Vietnamese names survive every reader.
+    Name: PDFHexString.fromText(signerName.normalize('NFC')),
+    Reason: PDFHexString.fromText(spec.reason.normalize('NFC')),
+    ...(spec.location ? { Location: PDFHexString.fromText(spec.location.normalize('NFC')) } : {}),
+    ...(spec.contactInfo ? { ContactInfo: PDFHexString.fromText(spec.contactInfo.normalize('NFC')) } : {}),
+    Prop_Build: { App: { Name: PDFName.of('VanThu') } },
+  });
+  const sigRef = ctx.register(sig);
+  const { x, y, width, height } = spec.rect;
+  const ap = spec.appearance.length ? await buildAppearance(o, width, height, spec.appearance) : await buildAppearance(o, 0, 0, []);
+  const widget = ctx.obj({
+    Type: 'Annot',
+    Subtype: 'Widget',
+    FT: 'Sig',
+    T: PDFHexString.fromText(fieldName),
+    V: sigRef,
+    // Print (4) + Locked (128): the appearance must not be moved or deleted.
+    F: 132,
+    Rect: spec.appearance.length ? [x, y, x + width, y + height] : [0, 0, 0, 0],
+    P: page.ref,
+    AP: { N: ap },
+  });
+  const widgetRef = ctx.register(widget);
+  appendToArray(doc, page.node, page.ref, 'Annots', widgetRef);
+  const form = acroForm(doc, true);
+  appendToArray(doc, form.dict, form.ref, 'Fields', widgetRef);
+  // Object streams would hide /Contents from the splicer; keep the update as a classic xref section.
+  const out = await doc.commit({ useObjectStreams: false });
+  return { pdf: Buffer.from(out.buffer, out.byteOffset, out.byteLength), fieldName };
+}
+
+class DigestCapturingSigner extends Signer {
+  digest?: Buffer;
+  constructor(private readonly hexLength: number) {
+    super();
+  }
+  override async sign(pdfBuffer: Buffer): Promise<Buffer> {
+    this.digest = createHash('sha256').update(pdfBuffer).digest();
+    // Placeholder content; the real CMS is written in place by completeSignature.
+    return Buffer.alloc(1);
+  }
+}
+
+/**
+ * First half: adds the field, fills the ByteRange, hashes the covered bytes and builds the signed
+ * attributes. Nothing is signed yet.
+ */
+export async function prepareSignature(pdf: Uint8Array, spec: SignatureFieldSpec, chain: Buffer[], opened?: OpenedPdf): Promise<PreparedSignature> {
+  const signerCert = chain[0];
+  if (!signerCert) throw new AppError('validation', 'Thiếu chứng thư số của người ký');
+  assertCertificateUsable(signerCert, spec.signingTime);
+  const o = opened ?? (await openForUpdate(pdf, 'sign'));
+  const signerName = readName(parseCertificate(signerCert).subject).commonName ?? '';
+  const { pdf: withField, fieldName } = await addSignatureField(o, spec, signerName);
+  const capturing = new DigestCapturingSigner(0);
+  let spliced: Buffer;
+  try {
+    spliced = await new SignPdf().sign(withField, capturing);
+  } catch (e) {
+    throw new AppError('validation', `Không tạo được chỗ ký trong tệp PDF: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const brAt = spliced.lastIndexOf('/ByteRange [');
+  const brEnd = spliced.indexOf(']', brAt);
+  const byteRange = spliced
+    .subarray(brAt + 12, brEnd)
+    .toString('latin1')
+    .trim()
+    .split(/\s+/)
+    .map(Number) as [number, number, number, number];
+  const contentDigest = capturing.digest!;
+  const toBeSigned = signedAttributesDer({ contentDigest, signerCertDer: signerCert });
+  return {
+    pdf: spliced,
+    fieldName,
+    contentsOffset: byteRange[1] + 1,
+    contentsHexLength: byteRange[2] - byteRange[1] - 2,
+    byteRange,
+    contentDigest,
+    chain,
+    toBeSigned,
+    toBeSignedDigest: createHash('sha256').update(toBeSigned).digest(),
+    signingTime: spec.signingTime,
+  };
+}
+
+export interface CompleteOptions {
+  /** RFC 3161 TSA URL: adds a signature timestamp (PAdES B-T). */
+  tsaUrl?: string;
+}
+
+/** Second half: wraps the signature value into CMS (+ timestamp) and writes it into /Contents. */
+export async function completeSignature(prepared: PreparedSignature, signatureValue: Uint8Array, opts: CompleteOptions = {}): Promise<SignResult> {
+  const signature = Buffer.from(signatureValue);
+  const base = { contentDigest: prepared.contentDigest, signerCertDer: prepared.chain[0]!, chain: prepared.chain, signature };
+  let cms = buildSignedData(base);
+  let timestamped = false;
+  if (opts.tsaUrl) {
+    const token = await requestTimestamp(opts.tsaUrl, signatureValueOf(cms));
+    cms = buildSignedData({ ...base, timestampToken: token });
+    timestamped = true;
+  }
+  const hex = cms.toString('hex');
+  if (hex.length > prepared.contentsHexLength) {
+    throw new AppError('validation', `Chữ ký số (${cms.length} byte) vượt quá chỗ dành sẵn trong tệp PDF`);
+  }
+  const out = Buffer.from(prepared.pdf); // never write into the caller's buffer
+  out.write(hex, prepared.contentsOffset, 'latin1');
+  return { pdf: out, fieldName: prepared.fieldName, signingTime: prepared.signingTime, timestamped };
+}
+
+/** One call for keys we can use directly (local PKCS#12 or any KeySource). */
+export async function signWithKey(pdf: Uint8Array, spec: SignatureFieldSpec, key: KeySource, opts: CompleteOptions = {}, opened?: OpenedPdf): Promise<SignResult> {
+  const chain = await key.certificateChain();
+  const prepared = await prepareSignature(pdf, spec, chain, opened);
+  const signature = await key.sign(prepared.toBeSigned);
+  return completeSignature(prepared, signature, opts);
+}
+
+/** Existing signature widgets (for placing the seal over the leader's signature). */
+export function findSignatureWidgets(o: OpenedPdf): { name: string; pageIndex: number; rect: Rect }[] {
+  const out: { name: string; pageIndex: number; rect: Rect }[] = [];
+  const pages = o.doc.getPages();
+  pages.forEach((page, pageIndex) => {
+    const annots = page.node.Annots();
+    for (let i = 0; annots && i < annots.size(); i++) {
+      const a = lookupDict(o.doc.context, annots.get(i));
+      if (!a || a.get(PDFName.of('FT'))?.toString() !== '/Sig') continue;
+      const t = a.get(PDFName.of('T'));
+      const name = t && 'decodeText' in t ? (t as unknown as { decodeText(): string }).decodeText() : '';
+      const r = lookupArray(o.doc.context, a.get(PDFName.of('Rect')));
+      if (!r) continue;
+      const nums = [0, 1, 2, 3].map((k) => (lookupNumber(o.doc.context, r.get(k))?.asNumber() ?? 0));
+      out.push({ name, pageIndex, rect: { x: Math.min(nums[0]!, nums[2]!), y: Math.min(nums[1]!, nums[3]!), width: Math.abs(nums[2]! - nums[0]!), height: Math.abs(nums[3]! - nums[1]!) } });
+    }
+  });
+  return out;
+}

@@ -1,0 +1,488 @@
+// Verification of PDF signatures (DOMAIN.md §4 "Verification checks"): integrity of the signed byte
+// range, chain to a configured trusted root, certificate valid at signing time, revocation by CRL,
+// key usage, allowed algorithms (Circular 15/2025: RSA ≥ 2048, ECDSA ≥ 256, no SHA-1) and what changed
+// after each signature. Signature dictionaries and revisions are read with pdf-lib (no hand-written
+// PDF parser); CMS with pkijs; every cryptographic check with node:crypto.
+import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFStream, PDFString, type PDFObject } from '@cantoo/pdf-lib';
+import { AppError } from '../errors.ts';
+import { DIGEST_BY_OID, OID, ensurePkijsEngine, keyUsageOf, parseCertificate, pemOrDerBlocks, readName, toArrayBuffer } from './pki-util.ts';
+import { readTimestampToken } from './tsa-client.ts';
+import { lookupArray, lookupDict } from './pdf-document.ts';
+import { isoVietnam } from './vn-format.ts';
+
+ensurePkijsEngine();
+
+export type Modifications = 'none' | 'annotations_or_forms' | 'content';
+
+export interface SignatureReport {
+  fieldName: string;
+  signerName: string;
+  organization?: string;
+  /** ISO 8601 with +07:00; the timestamp's time when present, else the claimed time. */
+  signingTime?: string;
+  signingTimeSource: 'timestamp' | 'claimed' | 'unknown';
+  subFilter?: string;
+  byteRangeIntact: boolean;
+  coversWholeFile: boolean;
+  chainTrusted: boolean;
+  certValidAtSigningTime: boolean;
+  /** true/false after a CRL check; null when no CRL of the issuer was given. */
+  revoked: boolean | null;
+  algorithmsAllowed: boolean;
+  keyUsageOk: boolean;
+  timestamped: boolean;
+  modificationsAfter: Modifications;
+  valid: boolean;
+  problems: string[];
+}
+
+export interface VerifyReport {
+  verdict: 'valid' | 'invalid' | 'unsigned';
+  message: string;
+  signatures: SignatureReport[];
+}
+
+export interface VerifyOptions {
+  /** Trusted roots (PEM or DER). Government roots are configuration, never hard-coded. */
+  trustRoots: (Uint8Array | string)[];
+  /** CRLs (DER or PEM). */
+  crls?: (Uint8Array | string)[];
+}
+
+interface SigField {
+  name: string;
+  byteRange: number[];
+  contents: Buffer;
+  subFilter?: string;
+  claimedTime?: Date;
+}
+
+function decodeText(o: PDFObject | undefined): string | undefined {
+  if (o instanceof PDFHexString || o instanceof PDFString) return o.decodeText();
+  return undefined;
+}
+
+function collectSignatureFields(doc: PDFDocument): SigField[] {
+  const ctx = doc.context;
+  const out: SigField[] = [];
+  const seen = new Set<PDFDict>();
+  const visit = (obj: PDFObject | undefined, parentName: string, depth: number) => {
+    const field = lookupDict(ctx, obj);
+    if (!field || seen.has(field) || depth > 32) return;
+    seen.add(field);
+    const t = decodeText(field.get(PDFName.of('T')));
+    const name = t ? (parentName ? `${parentName}.${t}` : t) : parentName;
+    const v = lookupDict(ctx, field.get(PDFName.of('V')));
+    if (v && v.get(PDFName.of('ByteRange'))) {
+      const br = lookupArray(ctx, v.get(PDFName.of('ByteRange')));
+      const contents = v.get(PDFName.of('Contents'));
+      const bytes = contents instanceof PDFHexString || contents instanceof PDFString ? Buffer.from(contents.asBytes()) : Buffer.alloc(0);
+      const m = decodeText(v.get(PDFName.of('M')));
+      out.push({
+        name,
+        byteRange: br ? br.asArray().map((x) => (x instanceof PDFNumber ? x.asNumber() : NaN)) : [],
+        contents: bytes,
+        subFilter: v.get(PDFName.of('SubFilter'))?.toString().replace(/^\//, ''),
+        claimedTime: m ? parsePdfDate(m) : undefined,
+      });
+    }
+    const kids = lookupArray(ctx, field.get(PDFName.of('Kids')));
+    for (let i = 0; kids && i < kids.size(); i++) visit(kids.get(i), name, depth + 1);
+  };
+  const form = lookupDict(ctx, doc.catalog.get(PDFName.of('AcroForm')));
+  const fields = form && lookupArray(ctx, form.get(PDFName.of('Fields')));
+  for (let i = 0; fields && i < fields.size(); i++) visit(fields.get(i), '', 0);
+  return out.sort((a, b) => (a.byteRange[2] ?? 0) + (a.byteRange[3] ?? 0) - ((b.byteRange[2] ?? 0) + (b.byteRange[3] ?? 0)));
+}
+
+export function parsePdfDate(s: string): Date | undefined {
+  const m = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Z+-])?(\d{2})?'?(\d{2})?/.exec(s);
+  if (!m) return undefined;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', se = '00', z, oh = '00', om = '00'] = m;
+  const utc = Date.UTC(+y!, +mo - 1, +d, +h, +mi, +se);
+  const off = z === '+' || z === '-' ? (z === '+' ? 1 : -1) * (+oh * 60 + +om) * 60000 : 0;
+  return new Date(utc - off);
+}
+
+interface CmsCheck {
+  signatureOk: boolean;
+  digestOk: boolean;
+  signer?: pkijs.Certificate;
+  signerDer?: Buffer;
+  certs: pkijs.Certificate[];
+  digestAlg?: string;
+  keyOk: boolean;
+  signedData?: pkijs.SignedData;
+  signerInfo?: pkijs.SignerInfo;
+  problem?: string;
+}
+
+function certDer(c: pkijs.Certificate): Buffer {
+  return Buffer.from(c.toSchema(true).toBER(false));
+}
+
+function publicKeyOf(c: pkijs.Certificate): KeyObject {
+  return createPublicKey({ key: Buffer.from(c.subjectPublicKeyInfo.toSchema().toBER(false)), format: 'der', type: 'spki' });
+}
+
+function keyStrengthOk(key: KeyObject): boolean {
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') return (d.modulusLength ?? 0) >= 2048;
+  if (key.asymmetricKeyType === 'ec') return ['prime256v1', 'secp384r1', 'secp521r1', 'P-256', 'P-384', 'P-521'].includes(d.namedCurve ?? '');
+  return false; // Ed25519/Ed448 and others are not in the Vietnamese profile.
+}
+
+/** Verifies one SignerInfo of a SignedData over `content` (detached) or its encapsulated content. */
+function checkCms(cmsDer: Buffer, content: Buffer | ((alg: string) => Buffer)): CmsCheck {
+  let sd: pkijs.SignedData;
+  try {
+    const ci = pkijs.ContentInfo.fromBER(toArrayBuffer(cmsDer));
+    if (ci.contentType !== OID.signedData) throw new Error('not signed-data');
+    sd = new pkijs.SignedData({ schema: ci.content });
+  } catch {
+    return { signatureOk: false, digestOk: false, certs: [], keyOk: false, problem: 'Không đọc được dữ liệu chữ ký (CMS)' };
+  }
+  const certs = (sd.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const si = sd.signerInfos[0];
+  if (!si) return { signatureOk: false, digestOk: false, certs, keyOk: false, problem: 'Chữ ký không có thông tin người ký' };
+  let signer: pkijs.Certificate | undefined;
+  if (si.sid instanceof pkijs.IssuerAndSerialNumber) {
+    const sid = si.sid;
+    signer = certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
+  } else {
+    const ski = Buffer.from((si.sid as asn1js.OctetString).valueBlock.valueHexView);
+    signer = certs.find((c) => {
+      const id = createHash('sha1').update(Buffer.from(c.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)).digest();
+      const ext = c.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
+      const own = ext ? Buffer.from((ext.parsedValue as asn1js.OctetString).valueBlock.valueHexView) : id;
+      return own.equals(ski) || id.equals(ski);
+    });
+  }
+  const digestAlg = DIGEST_BY_OID[si.digestAlgorithm.algorithmId];
+  if (!signer) return { signatureOk: false, digestOk: false, certs, digestAlg, keyOk: false, signedData: sd, signerInfo: si, problem: 'Không tìm thấy chứng thư số của người ký trong chữ ký' };
+  const key = publicKeyOf(signer);
+  const keyOk = keyStrengthOk(key);
+  if (!digestAlg) return { signatureOk: false, digestOk: false, certs, signer, signerDer: certDer(signer), keyOk, signedData: sd, signerInfo: si, problem: 'Thuật toán băm không được hỗ trợ' };
+  const data = typeof content === 'function' ? content(digestAlg) : content;
+  const digest = createHash(digestAlg).update(data).digest();
+  let digestOk: boolean;
+  let toVerify: Buffer;
+  if (si.signedAttrs) {
+    const md = si.signedAttrs.attributes.find((a) => a.type === OID.messageDigest);
+    const mdValue = md ? Buffer.from((md.values[0] as asn1js.OctetString).valueBlock.valueHexView) : Buffer.alloc(0);
+    digestOk = mdValue.equals(digest);
+    toVerify = Buffer.from(si.signedAttrs.encodedValue);
+    toVerify[0] = 0x31;
+  } else {
+    digestOk = true;
+    toVerify = data;
+  }
+  let signatureOk = false;
+  try {
+    const sigAlg = si.signatureAlgorithm.algorithmId;
+    const sig = Buffer.from(si.signature.valueBlock.valueHexView);
+    if (key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448') {
+      signatureOk = nodeVerify(null, toVerify, key, sig);
+    } else if (sigAlg === '1.2.840.113549.1.1.10') {
+      signatureOk = nodeVerify(digestAlg, toVerify, { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */ }, sig);
+    } else {
+      signatureOk = nodeVerify(digestAlg, toVerify, key, sig);
+    }
+  } catch {
+    signatureOk = false;
+  }
+  return { signatureOk: signatureOk && digestOk, digestOk, signer, signerDer: certDer(signer), certs, digestAlg, keyOk, signedData: sd, signerInfo: si };
+}
+
+/** Builds the path signer → … → trusted root, verifying each certificate's signature. */
+async function buildTrustedChain(signer: pkijs.Certificate, pool: pkijs.Certificate[], roots: pkijs.Certificate[]): Promise<pkijs.Certificate[] | undefined> {
+  const rootDers = new Set(roots.map((r) => certDer(r).toString('hex')));
+  const path = [signer];
+  let current = signer;
+  for (let depth = 0; depth < 8; depth++) {
+    if (rootDers.has(certDer(current).toString('hex'))) return path;
+    const candidates = [...roots, ...pool].filter((c) => c.subject.isEqual(current.issuer));
+    let next: pkijs.Certificate | undefined;
+    for (const cand of candidates) {
+      try {
+        if (await current.verify(cand)) {
+          next = cand;
+          break;
+        }
+      } catch {
+        /* try the next candidate */
+      }
+    }
+    if (!next) return undefined;
+    if (next === current) return rootDers.has(certDer(current).toString('hex')) ? path : undefined;
+    path.push(next);
+    current = next;
+  }
+  return undefined;
+}
+
+async function revocationOf(cert: pkijs.Certificate, issuer: pkijs.Certificate | undefined, crls: pkijs.CertificateRevocationList[], at: Date, trustedTime: boolean): Promise<boolean | null> {
+  let checked = false;
+  for (const crl of crls) {
+    if (!crl.issuer.isEqual(cert.issuer) || !issuer) continue;
+    try {
+      if (!(await crl.verify({ issuerCertificate: issuer }))) continue;
+    } catch {
+      continue;
+    }
+    checked = true;
+    const entry = crl.revokedCertificates?.find((r) => r.userCertificate.isEqual(cert.serialNumber));
+    // With a trusted timestamp before the revocation, the signature was made while the cert was good.
+    if (entry && (!trustedTime || entry.revocationDate.value <= at)) return true;
+  }
+  return checked ? false : null;
+}
+
+function valueEqual(a: PDFObject | undefined, b: PDFObject | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  if (a instanceof PDFRawStream && b instanceof PDFRawStream) {
+    return a.dict.toString() === b.dict.toString() && Buffer.from(a.contents).equals(Buffer.from(b.contents));
+  }
+  if (a instanceof PDFStream || b instanceof PDFStream) {
+    try {
+      return Buffer.from((a as PDFStream).getContents()).equals(Buffer.from((b as PDFStream).getContents())) && (a as PDFStream).dict.toString() === (b as PDFStream).dict.toString();
+    } catch {
+      return false;
+    }
+  }
+  return a.toString() === b.toString();
+}
+
+/**
+ * What changed between the signed revision and the final file. Changed old objects are classified:
+ * annotations, their appearance streams, form fields, signature dictionaries, the AcroForm, a
+ * page's /Annots and the catalog's /AcroForm, /DSS, /Perms → 'annotations_or_forms' (ISO 32000-1
+ * §12.8.2.2 allows these after signing); anything else (page content, resources, fonts) → 'content'.
+ */
+async function classifyChanges(signedRevision: Uint8Array, whole: PDFDocument): Promise<Modifications> {
+  let before: PDFDocument;
+  try {
+    before = await PDFDocument.load(signedRevision, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+  } catch {
+    return 'content';
+  }
+  const b = before.context;
+  const a = whole.context;
+  if (before.getPageCount() !== whole.getPageCount()) return 'content';
+  const appearanceRefs = new Set<string>();
+  const annotRefs = new Set<string>();
+  const annotsArrays = new Set<string>();
+  for (const page of before.getPages()) {
+    const raw = page.node.get(PDFName.of('Annots'));
+    if (raw instanceof PDFRef) annotsArrays.add(raw.toString());
+    const annots = page.node.Annots();
+    for (let i = 0; annots && i < annots.size(); i++) {
+      const ref = annots.get(i);
+      if (ref instanceof PDFRef) annotRefs.add(ref.toString());
+      const ad = lookupDict(b, ref);
+      const ap = ad && lookupDict(b, ad.get(PDFName.of('AP')));
+      for (const key of ['N', 'R', 'D']) {
+        const v = ap?.get(PDFName.of(key));
+        if (v instanceof PDFRef) appearanceRefs.add(v.toString());
+        const sub = lookupDict(b, v);
+        if (sub && !(sub instanceof PDFStream)) for (const [, s] of sub.entries()) if (s instanceof PDFRef) appearanceRefs.add(s.toString());
+      }
+    }
+  }
+  const infoRef = b.trailerInfo.Info instanceof PDFRef ? b.trailerInfo.Info.toString() : '';
+  let result: Modifications = 'none';
+  for (const [ref, oldObj] of b.enumerateIndirectObjects()) {
+    const newObj = a.lookup(ref);
+    if (valueEqual(oldObj, newObj)) continue;
+    const key = ref.toString();
+    if (key === infoRef) continue;
+    if (!newObj) return 'content';
+    if (annotRefs.has(key) || appearanceRefs.has(key) || annotsArrays.has(key)) {
+      result = 'annotations_or_forms';
+      continue;
+    }
+    if (oldObj instanceof PDFDict && newObj instanceof PDFDict && !(oldObj instanceof PDFStream)) {
+      const type = oldObj.get(PDFName.of('Type'))?.toString();
+      const keys = new Set([...oldObj.keys(), ...newObj.keys()].map((k) => k.toString()));
+      const changed = [...keys].filter((k) => !valueEqual(oldObj.get(PDFName.of(k.slice(1))), newObj.get(PDFName.of(k.slice(1)))));
+      const allowed = (list: string[]) => changed.every((k) => list.includes(k));
+      if (type === '/Page' && allowed(['/Annots'])) result = 'annotations_or_forms';
+      else if (type === '/Catalog' && allowed(['/AcroForm', '/DSS', '/Perms', '/Metadata'])) result = 'annotations_or_forms';
+      else if (oldObj.get(PDFName.of('Fields')) || oldObj.get(PDFName.of('FT')) || type === '/Annot' || type === '/Sig') result = 'annotations_or_forms';
+      else return 'content';
+      continue;
+    }
+    if (oldObj instanceof PDFArray) {
+      // An AcroForm /Fields array kept as its own object.
+      const form = lookupDict(b, lookupDict(b, b.trailerInfo.Root)?.get(PDFName.of('AcroForm')));
+      const fieldsRef = form?.get(PDFName.of('Fields'));
+      if (fieldsRef instanceof PDFRef && fieldsRef.toString() === key) {
+        result = 'annotations_or_forms';
+        continue;
+      }
+    }
+    return 'content';
+  }
+  return result;
+}
+
+function loadCrls(inputs: (Uint8Array | string)[]): pkijs.CertificateRevocationList[] {
+  const out: pkijs.CertificateRevocationList[] = [];
+  for (const input of inputs) {
+    for (const der of pemOrDerBlocks(input, 'X509 CRL')) {
+      try {
+        out.push(pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der)));
+      } catch {
+        throw new AppError('validation', 'Tệp danh sách thu hồi (CRL) không đọc được');
+      }
+    }
+  }
+  return out;
+}
+
+export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promise<VerifyReport> {
+  const bytes = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
+  const roots = options.trustRoots.flatMap((r) => pemOrDerBlocks(r)).map((der) => {
+    try {
+      return parseCertificate(der);
+    } catch {
+      throw new AppError('validation', 'Chứng thư gốc tin cậy không đọc được');
+    }
+  });
+  const crls = loadCrls(options.crls ?? []);
+  let doc: PDFDocument;
+  try {
+    doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+  } catch {
+    throw new AppError('validation', 'Tệp PDF bị lỗi cấu trúc, không đọc được');
+  }
+  const fields = collectSignatureFields(doc);
+  const reports: SignatureReport[] = [];
+  for (const f of fields) {
+    const problems: string[] = [];
+    const [o1, l1, o2, l2] = f.byteRange;
+    const rangeShapeOk =
+      f.byteRange.length === 4 &&
+      o1 === 0 &&
+      [l1, o2, l2].every((v) => Number.isInteger(v) && v! >= 0) &&
+      o2! > l1! &&
+      o2! + l2! <= bytes.length &&
+      bytes[l1!] === 0x3c &&
+      bytes[o2! - 1] === 0x3e;
+    const covered = rangeShapeOk ? Buffer.concat([bytes.subarray(0, l1), bytes.subarray(o2!, o2! + l2!)]) : Buffer.alloc(0);
+    const cms = rangeShapeOk ? checkCms(f.contents.subarray(0, derLength(f.contents)), covered) : undefined;
+    if (!rangeShapeOk) problems.push('Vùng dữ liệu được ký (ByteRange) không hợp lệ');
+    if (cms?.problem) problems.push(cms.problem);
+    const byteRangeIntact = rangeShapeOk && !!cms?.signatureOk;
+    if (rangeShapeOk && cms && !cms.problem && !cms.signatureOk) problems.push(cms.digestOk ? 'Giá trị chữ ký không đúng' : 'Nội dung đã bị thay đổi sau khi ký');
+    const coversWholeFile = rangeShapeOk && o2! + l2! === bytes.length;
+    const names = cms?.signer ? readName(cms.signer.subject) : {};
+
+    // Timestamp (PAdES B-T): trusted time if its imprint and its signature check out.
+    let tsTime: Date | undefined;
+    let timestamped = false;
+    const tsAttr = cms?.signerInfo?.unsignedAttrs?.attributes.find((a) => a.type === OID.signatureTimeStampToken);
+    if (tsAttr && cms?.signerInfo) {
+      timestamped = true;
+      try {
+        const token = Buffer.from(tsAttr.values[0]!.toBER(false));
+        const info = readTimestampToken(token);
+        const sigValue = Buffer.from(cms.signerInfo.signature.valueBlock.valueHexView);
+        const alg = DIGEST_BY_OID[info.hashOid] ?? 'sha256';
+        const imprintOk = createHash(alg).update(sigValue).digest().equals(info.messageImprint);
+        const tsCheck = checkCms(token, info.tstInfoDer);
+        const tsChain = tsCheck.signer ? await buildTrustedChain(tsCheck.signer, tsCheck.certs, roots) : undefined;
+        if (imprintOk && tsCheck.signatureOk && tsChain) tsTime = info.genTime;
+        else problems.push('Dấu thời gian không hợp lệ hoặc không được tin cậy');
+      } catch {
+        problems.push('Dấu thời gian không đọc được');
+      }
+    }
+    const at = tsTime ?? f.claimedTime ?? signingTimeAttr(cms?.signerInfo);
+    const signingTimeSource = tsTime ? 'timestamp' : at ? 'claimed' : 'unknown';
+    const checkAt = at ?? new Date();
+
+    let chainTrusted = false;
+    let certValidAtSigningTime = false;
+    let revoked: boolean | null = null;
+    let keyUsageOk = false;
+    if (cms?.signer) {
+      const chain = await buildTrustedChain(cms.signer, cms.certs, roots);
+      chainTrusted = !!chain;
+      if (!chainTrusted) problems.push('Chứng thư số không thuộc chuỗi tin cậy (không dẫn tới chứng thư gốc được cấu hình)');
+      const path = chain ?? [cms.signer];
+      certValidAtSigningTime = path.every((c) => c.notBefore.value <= checkAt && checkAt <= c.notAfter.value);
+      if (!certValidAtSigningTime) problems.push('Chứng thư số không còn hiệu lực tại thời điểm ký');
+      revoked = await revocationOf(cms.signer, chain?.[1], crls, checkAt, !!tsTime);
+      if (revoked) problems.push('Chứng thư số đã bị thu hồi');
+      const ku = keyUsageOf(cms.signer);
+      keyUsageOk = !ku.present || ku.digitalSignature || ku.nonRepudiation;
+      if (!keyUsageOk) problems.push('Chứng thư số không được phép dùng để ký số (keyUsage)');
+    }
+    const algorithmsAllowed = !!cms && !!cms.digestAlg && cms.digestAlg !== 'sha1' && cms.keyOk;
+    if (cms?.signer && !algorithmsAllowed) problems.push('Thuật toán không được phép (yêu cầu SHA-256 trở lên, RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit)');
+
+    let modificationsAfter: Modifications = 'none';
+    if (rangeShapeOk && !coversWholeFile) modificationsAfter = await classifyChanges(bytes.subarray(0, o2! + l2!), doc);
+    if (modificationsAfter === 'content') problems.push('Nội dung văn bản bị thay đổi sau khi ký');
+
+    const valid = byteRangeIntact && chainTrusted && certValidAtSigningTime && revoked !== true && algorithmsAllowed && keyUsageOk && modificationsAfter !== 'content' && !problems.length;
+    reports.push({
+      fieldName: f.name,
+      signerName: names.commonName ?? '',
+      organization: names.organization,
+      signingTime: at ? isoVietnam(at) : undefined,
+      signingTimeSource,
+      subFilter: f.subFilter,
+      byteRangeIntact,
+      coversWholeFile,
+      chainTrusted,
+      certValidAtSigningTime,
+      revoked,
+      algorithmsAllowed,
+      keyUsageOk,
+      timestamped,
+      modificationsAfter,
+      valid,
+      problems,
+    });
+  }
+  if (!reports.length) return { verdict: 'unsigned', message: 'Văn bản không có chữ ký số', signatures: [] };
+  const bad = reports.filter((r) => !r.valid);
+  if (bad.length) {
+    const first = bad[0]!;
+    return {
+      verdict: 'invalid',
+      message: `${bad.length}/${reports.length} chữ ký số không hợp lệ. Chữ ký của "${first.signerName || first.fieldName}": ${first.problems.join('; ') || 'không hợp lệ'}`,
+      signatures: reports,
+    };
+  }
+  const unchecked = reports.some((r) => r.revoked === null);
+  return {
+    verdict: 'valid',
+    message: `Tất cả ${reports.length} chữ ký số hợp lệ${unchecked ? ' (chưa kiểm tra thu hồi: không có CRL của đơn vị cấp)' : ''}`,
+    signatures: reports,
+  };
+}
+
+function signingTimeAttr(si: pkijs.SignerInfo | undefined): Date | undefined {
+  const a = si?.signedAttrs?.attributes.find((x) => x.type === OID.signingTime);
+  const v = a?.values[0] as asn1js.UTCTime | asn1js.GeneralizedTime | undefined;
+  return v ? v.toDate() : undefined;
+}
+
+/** Length of the DER object at the start of the zero-padded /Contents. */
+function derLength(buf: Buffer): number {
+  if (buf.length < 2 || buf[0] !== 0x30) return buf.length;
+  const l = buf[1]!;
+  if (l < 0x80) return 2 + l;
+  const n = l & 0x7f;
+  if (n === 0) return buf.length; // indefinite length (BER): let the parser find the end
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + buf[2 + i]!;
+  return Math.min(buf.length, 2 + n + len);
+}
