@@ -5,7 +5,7 @@ import type { Logger } from './logger.ts';
 import { createDatabase, createPool } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
-import { createQueueConnection } from './jobs/queue-connection.ts';
+import { createQueueConnection, type QueueConnection } from './jobs/queue-connection.ts';
 import { createJobQueue } from './jobs/jobs.ts';
 import { ensureAgencyLevels, seedDemoIfEmpty } from './services/demo-seed.service.ts';
 import type { AppContext } from './app-context.ts';
@@ -22,7 +22,7 @@ export interface WorkerHost {
 }
 
 /** Passed in by the entry scripts; server/ never imports workers/ (STYLE.md: imports flow one way). */
-export type StartWorkers = (ctx: AppContext) => Promise<WorkerHost>;
+export type StartWorkers = (ctx: AppContext, shared?: QueueConnection) => Promise<WorkerHost>;
 
 export async function bootstrap(config: Config, logger: Logger, opts: { startWorkers?: StartWorkers; migrate?: boolean; seed?: boolean } = {}): Promise<Runtime> {
   let embedded: EmbeddedDatabase | null = null;
@@ -43,7 +43,7 @@ export async function bootstrap(config: Config, logger: Logger, opts: { startWor
   const queueConnection = createQueueConnection({ redisUrl: config.redisUrl, databaseUrl });
   const jobs = createJobQueue(queueConnection);
   const context: AppContext = { config, db, logger, jobs, databaseUrl };
-  const workers: WorkerHost | null = opts.startWorkers ? await opts.startWorkers(context) : null;
+  const workers: WorkerHost | null = opts.startWorkers ? await opts.startWorkers(context, queueConnection) : null;
   return {
     context,
     embedded,

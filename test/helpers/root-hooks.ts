@@ -1,3 +1,9 @@
-// Mocha root hooks: shared set-up for every tier. Integration and HTTP suites ask for a database
-// through test/helpers/database.ts, which migrates one template database and clones it per suite.
-export const mochaHooks = {};
+// Mocha root hooks: shared tear-down for every tier.
+import { dropTestDatabases } from './database.ts';
+
+export const mochaHooks = {
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    await dropTestDatabases();
+  },
+};

@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { registerSigningCommands } from './signing.command.ts';
 import { registerEdxmlCommands } from './edxml.command.ts';
 import { registerCalendarCommands } from './calendar.command.ts';
+import { registerAdminCommands } from './admin.command.ts';
 
 export function registerCommands(program: Command): void {
   registerSigningCommands(program);
   registerEdxmlCommands(program);
   registerCalendarCommands(program);
+  registerAdminCommands(program);
 }
