@@ -59,7 +59,7 @@ export function decodePackageText(input: Uint8Array | string, maxBytes: number):
     if (prefix.trim() !== '') {
       warnings.push({
         code: 'stray_bytes',
-        path: '',
+        path: '/',
         message: `Bỏ qua ${start} ký tự thừa trước phần khai báo XML.`,
         raw: prefix.slice(0, 64),
       });
