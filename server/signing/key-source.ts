@@ -5,7 +5,7 @@ import { createPrivateKey, createPublicKey, sign as nodeSign, type KeyObject } f
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { AppError } from '../errors.ts';
-import { ensurePkijsEngine, parseCertificate, toArrayBuffer, keyUsageOf, readName } from './pki-util.ts';
+import { ensurePkijsEngine, parseCertificate, pemOrDerBlocks, toArrayBuffer, keyUsageOf, readName } from './pki-util.ts';
 
 ensurePkijsEngine();
 
@@ -179,4 +179,30 @@ export function assertCertificateUsable(der: Buffer, at: Date, revokedSerials?: 
   }
   const serial = Buffer.from(c.serialNumber.valueBlock.valueHexView).toString('hex').replace(/^(00)+/, '');
   if (revokedSerials?.has(serial)) throw new AppError('validation', `Chứng thư số của "${name}" đã bị thu hồi`);
+}
+
+/**
+ * Serial numbers (hex) revoked by those of `crls` that the signer's issuer really signed, so signing
+ * can refuse a revoked certificate before anything is written.
+ */
+export async function revokedSerialsFor(chain: Buffer[], crls: (Uint8Array | string)[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!crls.length || chain.length < 2) return out;
+  const signer = parseCertificate(chain[0]!);
+  const issuer = chain.map((d) => parseCertificate(d)).find((c) => c.subject.isEqual(signer.issuer));
+  if (!issuer) return out;
+  for (const input of crls) {
+    for (const der of pemOrDerBlocks(input, 'X509 CRL')) {
+      let crl: pkijs.CertificateRevocationList;
+      try {
+        crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
+      } catch {
+        throw new AppError('validation', 'Tệp danh sách thu hồi (CRL) không đọc được');
+      }
+      if (!crl.issuer.isEqual(issuer.subject)) continue;
+      if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false))) continue;
+      for (const r of crl.revokedCertificates ?? []) out.add(Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex').replace(/^(00)+/, ''));
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 import { PNG } from 'pngjs';
 import { PDFHexString, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
 import { AppError } from '../errors.ts';
-import type { KeySource } from './key-source.ts';
+import { revokedSerialsFor, type KeySource } from './key-source.ts';
 import { appendToArray, openForUpdate, font, type OpenedPdf } from './pdf-document.ts';
 import {
   buildAppearance,
@@ -42,6 +42,8 @@ export interface CommonSignOptions {
   tsaUrl?: string;
   reason?: string;
   location?: string;
+  /** CRLs of the issuing CA: a revoked signer certificate is refused before anything is written. */
+  crls?: (Uint8Array | string)[];
 }
 
 export interface LeaderSignOptions extends CommonSignOptions {
@@ -107,6 +109,11 @@ function resolveFallback(doc: PDFDocument, f: FallbackPosition): { pageIndex: nu
 }
 
 type Plan = { spec: SignatureFieldSpec; opened: OpenedPdf };
+
+async function withRevocation(plan: Plan, chain: Buffer[], o: CommonSignOptions): Promise<Plan> {
+  if (o.crls?.length) plan.spec.revokedSerials = await revokedSerialsFor(chain, o.crls);
+  return plan;
+}
 
 async function planLeader(pdf: Uint8Array, o: LeaderSignOptions, chain: Buffer[]): Promise<Plan> {
   const opened = await openForUpdate(pdf, 'sign');
@@ -242,21 +249,21 @@ async function planAttachment(pdf: Uint8Array, o: AttachmentSignOptions, _chain:
 /** Leader's signature: blue image between the position line and the full name. */
 export async function signAsLeader(pdf: Uint8Array, key: KeySource, options: LeaderSignOptions): Promise<SignResult> {
   const chain = await key.certificateChain();
-  const { spec, opened } = await planLeader(pdf, options, chain);
+  const { spec, opened } = await withRevocation(await planLeader(pdf, options, chain), chain, options);
   return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
 }
 
 /** Agency's seal signature over the left third of the leader's image, with name and time. */
 export async function signAsAgency(pdf: Uint8Array, key: KeySource, options: AgencySignOptions): Promise<SignResult> {
   const chain = await key.certificateChain();
-  const { spec, opened } = await planAgency(pdf, options, chain);
+  const { spec, opened } = await withRevocation(await planAgency(pdf, options, chain), chain, options);
   return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
 }
 
 /** Agency's signature on an attachment: no image, notation + time at the top right of page 1. */
 export async function signAttachment(pdf: Uint8Array, key: KeySource, options: AttachmentSignOptions): Promise<SignResult> {
   const chain = await key.certificateChain();
-  const { spec, opened } = await planAttachment(pdf, options, chain);
+  const { spec, opened } = await withRevocation(await planAttachment(pdf, options, chain), chain, options);
   return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
 }
 
@@ -277,6 +284,7 @@ export async function prepareExternalSignature(pdf: Uint8Array, certificateChain
       : op.kind === 'agency'
         ? await planAgency(pdf, op.options, certificateChain)
         : await planAttachment(pdf, op.options, certificateChain);
+  await withRevocation(plan, certificateChain, op.options);
   return prepareSignature(pdf, plan.spec, certificateChain, plan.opened);
 }
 

@@ -41,6 +41,8 @@ export interface SignatureFieldSpec {
   signingTime: Date;
   /** Bytes reserved for the CMS (hex doubles it). 16 KB fits a 3-certificate chain plus a timestamp. */
   placeholderBytes?: number;
+  /** Serials (hex) known to be revoked: signing with one of them is refused. */
+  revokedSerials?: Set<string>;
 }
 
 export interface PreparedSignature {
@@ -176,7 +178,7 @@ class DigestCapturingSigner extends Signer {
 export async function prepareSignature(pdf: Uint8Array, spec: SignatureFieldSpec, chain: Buffer[], opened?: OpenedPdf): Promise<PreparedSignature> {
   const signerCert = chain[0];
   if (!signerCert) throw new AppError('validation', 'Thiếu chứng thư số của người ký');
-  assertCertificateUsable(signerCert, spec.signingTime);
+  assertCertificateUsable(signerCert, spec.signingTime, spec.revokedSerials);
   const o = opened ?? (await openForUpdate(pdf, 'sign'));
   const signerName = readName(parseCertificate(signerCert).subject).commonName ?? '';
   const { pdf: withField, fieldName } = await addSignatureField(o, spec, signerName);
