@@ -220,7 +220,13 @@ async function planAttachment(pdf: Uint8Array, o: AttachmentSignOptions, _chain:
   const opened = await openForUpdate(pdf, 'sign');
   const signingTime = o.signingTime ?? new Date();
   const page = opened.doc.getPage(0);
-  const box = page.getCropBox();
+  let box: { x: number; y: number; width: number; height: number };
+  try {
+    box = page.getCropBox();
+  } catch {
+    // No (inherited) MediaBox: readers assume A4 portrait, the Decree 30 paper size.
+    box = { x: 0, y: 0, width: 595.28, height: 841.89 };
+  }
   const f = await font(opened, 'regular');
   // Decree 30/2020 Appendix I: attachments carry no image; the main document's số ký hiệu and the
   // signing time go at the top right of page 1 in Times New Roman 10 pt, black.
@@ -246,25 +252,46 @@ async function planAttachment(pdf: Uint8Array, o: AttachmentSignOptions, _chain:
   };
 }
 
+/**
+ * Malformed PDFs make pdf-lib throw plain errors from deep inside; callers get one Vietnamese
+ * AppError instead (the cause kept in details for the log), and nothing is ever written.
+ */
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError('validation', 'Tệp PDF bị lỗi cấu trúc, không thể xử lý an toàn. Hãy mở và lưu lại tệp bằng phần mềm PDF rồi thử lại', {
+      cause: e instanceof Error ? e.message : String(e),
+    });
+  }
+}
+
 /** Leader's signature: blue image between the position line and the full name. */
 export async function signAsLeader(pdf: Uint8Array, key: KeySource, options: LeaderSignOptions): Promise<SignResult> {
-  const chain = await key.certificateChain();
-  const { spec, opened } = await withRevocation(await planLeader(pdf, options, chain), chain, options);
-  return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
+  return guarded(async () => {
+    const chain = await key.certificateChain();
+    const { spec, opened } = await withRevocation(await planLeader(pdf, options, chain), chain, options);
+    return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
+  });
 }
 
 /** Agency's seal signature over the left third of the leader's image, with name and time. */
 export async function signAsAgency(pdf: Uint8Array, key: KeySource, options: AgencySignOptions): Promise<SignResult> {
-  const chain = await key.certificateChain();
-  const { spec, opened } = await withRevocation(await planAgency(pdf, options, chain), chain, options);
-  return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
+  return guarded(async () => {
+    const chain = await key.certificateChain();
+    const { spec, opened } = await withRevocation(await planAgency(pdf, options, chain), chain, options);
+    return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
+  });
 }
 
 /** Agency's signature on an attachment: no image, notation + time at the top right of page 1. */
 export async function signAttachment(pdf: Uint8Array, key: KeySource, options: AttachmentSignOptions): Promise<SignResult> {
-  const chain = await key.certificateChain();
-  const { spec, opened } = await withRevocation(await planAttachment(pdf, options, chain), chain, options);
-  return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
+  return guarded(async () => {
+    const chain = await key.certificateChain();
+    const { spec, opened } = await withRevocation(await planAttachment(pdf, options, chain), chain, options);
+    return signWithKey(pdf, spec, key, { tsaUrl: options.tsaUrl }, opened);
+  });
 }
 
 export type ExternalOperation =
@@ -278,6 +305,10 @@ export type ExternalOperation =
  * `completeExternalSignature` with the signature value made elsewhere.
  */
 export async function prepareExternalSignature(pdf: Uint8Array, certificateChain: Buffer[], op: ExternalOperation): Promise<PreparedSignature> {
+  return guarded(() => prepareExternalInner(pdf, certificateChain, op));
+}
+
+async function prepareExternalInner(pdf: Uint8Array, certificateChain: Buffer[], op: ExternalOperation): Promise<PreparedSignature> {
   const plan =
     op.kind === 'leader'
       ? await planLeader(pdf, op.options, certificateChain)
@@ -306,6 +337,10 @@ export async function completeExternalSignature(prepared: PreparedSignature, sig
  * Annotation text is not page text: the number is kept in the database and indexed from there.
  */
 export async function stampNumber(pdf: Uint8Array, o: StampNumberOptions): Promise<Uint8Array> {
+  return guarded(() => stampNumberInner(pdf, o));
+}
+
+async function stampNumberInner(pdf: Uint8Array, o: StampNumberOptions): Promise<Uint8Array> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(o.date)) throw new AppError('validation', 'Ngày ban hành phải có dạng YYYY-MM-DD');
   if (!o.number.trim()) throw new AppError('validation', 'Thiếu số, ký hiệu văn bản');
   const opened = await openForUpdate(pdf, 'annotate');
