@@ -4,11 +4,19 @@ import type { Processor } from 'bullmq';
 import type { AppContext } from '../server/app-context.ts';
 import { JOB_NAMES, JOB_SCHEMAS, type JobName } from '../server/jobs/jobs.ts';
 import { purgeSessionsProcessor } from './processors/purge-sessions.processor.ts';
+import { DOCUMENTS_PROCESSORS } from './processors/documents.processors.ts';
+import { TASKS_PROCESSORS } from './processors/tasks.processors.ts';
+import { SIGNING_PROCESSORS } from './processors/signing.processors.ts';
+import { AXIS_PROCESSORS } from './processors/axis.processors.ts';
 
 export type ProcessorFactory = (ctx: AppContext) => Processor;
 
 export const PROCESSORS: Record<JobName, ProcessorFactory> = {
   'maintenance.purge-sessions': purgeSessionsProcessor,
+  ...DOCUMENTS_PROCESSORS,
+  ...TASKS_PROCESSORS,
+  ...SIGNING_PROCESSORS,
+  ...AXIS_PROCESSORS,
 };
 
 export function checkRegistry(processors: Record<string, unknown> = PROCESSORS): void {

@@ -7,6 +7,10 @@ import type { DB } from './types.ts';
 export type Database = Kysely<DB>;
 export type Executor = Kysely<DB> | Transaction<DB>;
 
+// DATE columns stay 'YYYY-MM-DD' strings: turning them into Date objects at local midnight shifts
+// Vietnamese dates by the server's offset.
+pg.types.setTypeParser(1082, (v: string) => v);
+
 export function createPool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.

@@ -26,7 +26,8 @@ class FolderMigrationProvider implements MigrationProvider {
 
 function migratorFor(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  return { db, migrator: new Migrator({ db, provider: new FolderMigrationProvider() }) };
+  // Unordered migrations are allowed: features land in parallel, each with its own dated file.
+  return { db, migrator: new Migrator({ db, provider: new FolderMigrationProvider(), allowUnorderedMigrations: true }) };
 }
 
 function unwrap(result: MigrationResultSet): string[] {

@@ -3,9 +3,22 @@
 import { z } from 'zod';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { QueueConnection } from './queue-connection.ts';
+import { DOCUMENTS_JOBS } from './documents.jobs.ts';
+import { TASKS_JOBS } from './tasks.jobs.ts';
+import { SIGNING_JOBS } from './signing.jobs.ts';
+import { AXIS_JOBS } from './axis.jobs.ts';
 
-export const JOB_SCHEMAS = {
+export const MAINTENANCE_JOBS = {
   'maintenance.purge-sessions': z.object({}).strict(),
+};
+
+/** Every job of every area; each area declares its own in server/jobs/<area>.jobs.ts. */
+export const JOB_SCHEMAS = {
+  ...MAINTENANCE_JOBS,
+  ...DOCUMENTS_JOBS,
+  ...TASKS_JOBS,
+  ...SIGNING_JOBS,
+  ...AXIS_JOBS,
 } as const;
 
 export type JobName = keyof typeof JOB_SCHEMAS;

@@ -10,6 +10,11 @@ interface NavEntry {
 }
 
 export const NAV_ENTRIES: NavEntry[] = [
+  // documents
+  // tasks
+  // signing
+  // axis
+  // administration
   { href: '/admin/agencies', label: 'Cơ quan, đơn vị', roles: ['admin'], anyAgency: true },
   { href: '/admin/users', label: 'Người dùng', roles: ['admin'], anyAgency: true },
   { href: '/admin/audit', label: 'Nhật ký', roles: ['admin'], anyAgency: true },

@@ -7,9 +7,14 @@ import { homeController } from '../controllers/home.controller.ts';
 import { adminController } from '../controllers/admin.controller.ts';
 import { healthController } from '../controllers/health.controller.ts';
 import { requireAnyRole, requireLogin } from '../middleware/access.ts';
+import { documentsRoutes } from './documents.routes.ts';
+import { tasksRoutes } from './tasks.routes.ts';
+import { signingRoutes } from './signing.routes.ts';
+import { axisRoutes } from './axis.routes.ts';
+import { apiRoutes } from './api.routes.ts';
 
 /** Express 5 forwards rejected promises, but the explicit wrapper keeps the types honest. */
-const h = (fn: (req: Request, res: Response) => unknown): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
+export const h = (fn: (req: Request, res: Response) => unknown): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
   Promise.resolve(fn(req, res)).catch(next);
 };
 
@@ -31,6 +36,9 @@ export function webRoutes(ctx: AppContext): Router {
   r.post('/login', h(auth.doLogin));
   r.post('/logout', h(auth.doLogout));
 
+  // The API router does its own authentication (session or bearer token) and answers JSON.
+  r.use('/api/v1', apiRoutes(ctx));
+
   r.use(requireLogin);
   r.get('/', h(home.index));
   r.get('/account/password', h(auth.showPassword));
@@ -48,5 +56,10 @@ export function webRoutes(ctx: AppContext): Router {
   r.get('/admin/users/:id', adminOnly, h(admin.user));
   r.post('/admin/users/:id/:action', adminOnly, h(admin.userAction));
   r.get('/admin/audit', adminOnly, h(admin.audit));
+
+  r.use(documentsRoutes(ctx));
+  r.use(tasksRoutes(ctx));
+  r.use(signingRoutes(ctx));
+  r.use(axisRoutes(ctx));
   return r;
 }

@@ -1,11 +1,6 @@
-// Table types for Kysely, in camelCase (CamelCasePlugin maps them to the snake_case columns).
-// Kept by hand in one file, next to the migrations they mirror.
+// Identity, agencies and audit tables (migration 2026_11_28_04_00_00).
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type Id = ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
-type Ref = ColumnType<string, string | number | bigint, string | number | bigint>;
-type NullableRef = ColumnType<string | null, string | number | bigint | null | undefined, string | number | bigint | null>;
+import type { Id, NullableRef, Ref, Timestamp } from './column-types.ts';
 
 export type Role = 'admin' | 'clerk' | 'specialist' | 'head' | 'leader';
 export const ROLES: readonly Role[] = ['admin', 'clerk', 'specialist', 'head', 'leader'];
@@ -103,7 +98,7 @@ export interface AuditLogTable {
   hash: string;
 }
 
-export interface DB {
+export interface IdentityTables {
   agencyLevel: AgencyLevelTable;
   agency: AgencyTable;
   agencyName: AgencyNameTable;

@@ -1,0 +1,9 @@
+// Routes of the tasks area (wiring only). Mounted by server/routes/index.ts after requireLogin.
+import { Router } from 'express';
+import type { AppContext } from '../app-context.ts';
+
+export function tasksRoutes(ctx: AppContext): Router {
+  const r = Router();
+  void ctx;
+  return r;
+}
