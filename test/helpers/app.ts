@@ -1,6 +1,10 @@
 // Builds the real Express app on a test database, with queues on the PostgreSQL backend, and a
 // supertest agent that keeps cookies and knows how to fetch a page's CSRF token.
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
 import request from 'supertest';
+import { LocalBlobStore } from '../../server/files/blob-store.ts';
 import type { Express } from 'express';
 import { createApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
@@ -23,7 +27,8 @@ export async function createTestApp(env: Record<string, string> = {}, opts: { se
   const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: tdb.url, ...env });
   if (opts.seed !== false) await seedDemoIfEmpty(tdb.db);
   const conn: QueueConnection = createQueueConnection({ databaseUrl: tdb.url });
-  const ctx: AppContext = { config, db: tdb.db, logger: createLogger('silent'), jobs: createJobQueue(conn), databaseUrl: tdb.url };
+  const blobDir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-blobs-'));
+  const ctx: AppContext = { config: { ...config, blobDir }, db: tdb.db, logger: createLogger('silent'), jobs: createJobQueue(conn), databaseUrl: tdb.url, blobs: new LocalBlobStore(blobDir) };
   return {
     app: createApp(ctx),
     ctx,
@@ -31,6 +36,7 @@ export async function createTestApp(env: Record<string, string> = {}, opts: { se
     async close() {
       await conn.close();
       await tdb.close();
+      await rm(blobDir, { recursive: true, force: true });
     },
   };
 }

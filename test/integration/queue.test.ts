@@ -8,6 +8,7 @@ import { checkRegistry, PROCESSORS } from '../../workers/registry.ts';
 import { startWorkers } from '../../workers/host.ts';
 import { createLogger } from '../../server/logger.ts';
 import { loadConfig } from '../../server/config.ts';
+import { LocalBlobStore } from '../../server/files/blob-store.ts';
 
 async function waitFor(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const until = Date.now() + ms;
@@ -76,7 +77,7 @@ for (const engine of ['postgres', 'redis'] as const) {
       await t.db.insertInto('session').values({ idHash: randomUUID(), userId: user.id, activeAgencyId: null, expiresAt: new Date(Date.now() - 1000), userAgent: null, ip: null }).execute();
       const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: t.url, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
       const jobs = createJobQueue(conn);
-      const host = await startWorkers({ config, db: t.db, logger: createLogger('silent'), jobs, databaseUrl: t.url }, conn);
+      const host = await startWorkers({ config, db: t.db, logger: createLogger('silent'), jobs, databaseUrl: t.url, blobs: new LocalBlobStore('/nonexistent') }, conn);
       try {
         await jobs.enqueue('maintenance.purge-sessions', {});
         await waitFor(async () => (await t.db.selectFrom('session').select('idHash').execute()).length === 0);
