@@ -219,7 +219,7 @@ export interface CompleteOptions {
 }
 
 /** Second half: wraps the signature value into CMS (+ timestamp) and writes it into /Contents. */
-export async function completeSignature(prepared: PreparedSignature, signatureValue: Uint8Array, opts: CompleteOptions = {}): Promise<SignResult> {
+export async function completeSignature(prepared: PreparedSignature, signatureValue: Uint8Array, opts: CompleteOptions = {}, inPlace = false): Promise<SignResult> {
   const signature = Buffer.from(signatureValue);
   const base = { contentDigest: prepared.contentDigest, signerCertDer: prepared.chain[0]!, chain: prepared.chain, signature };
   let cms = buildSignedData(base);
@@ -233,7 +233,9 @@ export async function completeSignature(prepared: PreparedSignature, signatureVa
   if (hex.length > prepared.contentsHexLength) {
     throw new AppError('validation', `Chữ ký số (${cms.length} byte) vượt quá chỗ dành sẵn trong tệp PDF`);
   }
-  const out = Buffer.from(prepared.pdf); // never write into the caller's buffer
+  // A prepared signature handed to a caller may be kept or retried: write into a copy. Our own
+  // one-shot path (signWithKey) writes in place to avoid copying a large file once more.
+  const out = inPlace ? prepared.pdf : Buffer.from(prepared.pdf);
   out.write(hex, prepared.contentsOffset, 'latin1');
   return { pdf: out, fieldName: prepared.fieldName, signingTime: prepared.signingTime, timestamped };
 }
@@ -243,7 +245,7 @@ export async function signWithKey(pdf: Uint8Array, spec: SignatureFieldSpec, key
   const chain = await key.certificateChain();
   const prepared = await prepareSignature(pdf, spec, chain, opened);
   const signature = await key.sign(prepared.toBeSigned);
-  return completeSignature(prepared, signature, opts);
+  return completeSignature(prepared, signature, opts, true);
 }
 
 /** Existing signature widgets (for placing the seal over the leader's signature). */

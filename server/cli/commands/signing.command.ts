@@ -5,17 +5,12 @@ import { dirname, join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
-import {
-  generateSamplePki,
-  loadPkcs12,
-  signAsAgency,
-  signAsLeader,
-  signAttachment,
-  stampNumber,
-  verifyPdf,
-} from '../../signing/index.ts';
-import { drawSealPng, drawSignaturePng } from '../../signing/sample-images.ts';
-import { parseCertificate, readName } from '../../signing/pki-util.ts';
+
+// The signing stack (pdf-lib, pdfjs, pkijs, fontkit) loads only when a signing command runs, so the
+// other `vanthu` commands start without it.
+const signing = () => import('../../signing/index.ts');
+const images = () => import('../../signing/sample-images.ts');
+const pki = () => import('../../signing/pki-util.ts');
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const out = (s: string) => process.stdout.write(s);
@@ -43,6 +38,7 @@ export function registerSigningCommands(program: Command): void {
     .description('Tạo bộ chứng thư số THỬ NGHIỆM (không dùng cho thực tế)')
     .option('--out <dir>', 'thư mục đích', join(repoRoot, 'certs-sample'))
     .action(async (o: { out: string }) => {
+      const { generateSamplePki } = await signing();
       const manifest = await generateSamplePki(resolve(o.out));
       out(`Đã tạo PKI thử nghiệm (${manifest.entries.length} chứng thư) tại ${resolve(o.out)}\nMật khẩu PKCS#12 (chỉ để thử): ${manifest.passphrase}\n`);
     });
@@ -64,6 +60,9 @@ export function registerSigningCommands(program: Command): void {
     .option('--notation <text>', 'số ký hiệu văn bản chính (tài liệu kèm theo)')
     .option('--tsa <url>', 'máy chủ dấu thời gian RFC 3161 (PAdES B-T)')
     .action(async (o: Record<string, string | undefined>) => {
+      const { loadPkcs12, signAsAgency, signAsLeader, signAttachment, stampNumber } = await signing();
+      const { drawSealPng, drawSignaturePng } = await images();
+      const { parseCertificate, readName } = await pki();
       const passphrase = process.env[o.passphraseEnv!];
       if (passphrase === undefined) throw new AppError('validation', `Biến môi trường ${o.passphraseEnv} chưa được đặt`);
       const key = await loadPkcs12(readInput(o.p12!), passphrase);
@@ -106,6 +105,7 @@ export function registerSigningCommands(program: Command): void {
     .requiredOption('--date <YYYY-MM-DD>', 'ngày ban hành')
     .option('--place <text>', 'địa danh, ví dụ "Nghệ An"')
     .action(async (o: { in: string; out: string; number: string; date: string; place?: string }) => {
+      const { stampNumber } = await signing();
       const pdf = await stampNumber(readInput(o.in), { number: o.number, date: o.date, place: o.place });
       writeAtomically(o.out, pdf);
       out(`Đã ghi số ${o.number}: ${o.out}\n`);
@@ -119,6 +119,7 @@ export function registerSigningCommands(program: Command): void {
     .option('--crl <file>', 'danh sách thu hồi CRL (lặp lại được)', collect, [] as string[])
     .option('--json', 'in JSON: mỗi chữ ký một dòng, dòng cuối là kết luận')
     .action(async (o: { in: string; trust: string[]; crl: string[]; json?: boolean }) => {
+      const { verifyPdf } = await signing();
       const report = await verifyPdf(readInput(o.in), { trustRoots: o.trust.map(readInput), crls: o.crl.map(readInput) });
       if (o.json) {
         for (const s of report.signatures) out(`${JSON.stringify(s)}\n`);

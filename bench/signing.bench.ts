@@ -1,0 +1,157 @@
+// Signing benchmarks: node:crypto primitives, one signature on a 20 MB PDF against the target
+// 3 × (hash + one RSA sign), throughput on 200 KB PDFs across all cores (worker_threads), and the
+// `vanthu sign` command against poppler's `pdfsig -add-signature`.
+// Run standalone: npx tsx bench/signing.bench.ts
+import { createHash, sign as nodeSign, createPrivateKey } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { loadPkcs12 } from '../server/signing/key-source.ts';
+import { signAttachment } from '../server/signing/operations.ts';
+import { makeDecree30Pdf } from '../test/fixtures/signing/decree30-pdf.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const P12 = join(root, 'certs-sample/agencies/van-phong-chinh-phu.p12');
+const PASS = 'VanThu-Test-Only-2026';
+const print = (s: string) => process.stdout.write(`${s}\n`);
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function rate(fn: () => void, seconds = 1): number {
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    fn();
+    n++;
+  }
+  return n / seconds;
+}
+
+async function workerMain(): Promise<void> {
+  const { pdf, seconds } = workerData as { pdf: Uint8Array; seconds: number };
+  const key = await loadPkcs12(readFileSync(P12), PASS);
+  await signAttachment(pdf, key, { notation: '15/QĐ-UBND' }); // warm-up
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    await signAttachment(pdf, key, { notation: '15/QĐ-UBND' });
+    n++;
+  }
+  parentPort!.postMessage(n);
+}
+
+async function parallelThroughput(pdf: Uint8Array, threads: number, seconds: number): Promise<number> {
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const self = pathToFileURL(fileURLToPath(import.meta.url)).href;
+  // Workers run this TypeScript file through tsx, registered from a tiny ESM bootstrap.
+  const boot = `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(self)});`;
+  const counts = await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<number>((res, rej) => {
+          const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: { pdf, seconds } });
+          w.once('message', (n: number) => {
+            res(n);
+            void w.terminate();
+          });
+          w.once('error', rej);
+        }),
+    ),
+  );
+  return counts.reduce((a, b) => a + b, 0) / seconds;
+}
+
+function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; ok: boolean; out: string } {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', cwd: root });
+  return { ms: performance.now() - t, ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+}
+
+export async function runSigningBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vanthu-bench-'));
+  const key = await loadPkcs12(readFileSync(P12), PASS);
+  const pem = createPrivateKey(readFileSync(join(root, 'certs-sample/tsa/tsa.key.pem'))); // an RSA-2048 key
+  print('— node:crypto primitives');
+  const digest = createHash('sha256').update('x').digest();
+  const rsaRate = rate(() => nodeSign('sha256', digest, pem));
+  print(`RSA-2048 sign (SHA-256, PKCS#1 v1.5): ${rsaRate.toFixed(0)} signatures/s`);
+  const block = Buffer.alloc(64 * 1024 * 1024, 7);
+  const t0 = performance.now();
+  for (let i = 0; i < 4; i++) createHash('sha256').update(block).digest();
+  const shaMBs = (4 * 64) / ((performance.now() - t0) / 1000);
+  print(`SHA-256: ${shaMBs.toFixed(0)} MB/s`);
+
+  print('— one signature on a 20 MB PDF');
+  const big = await makeDecree30Pdf({ padToBytes: 20 * 1024 * 1024 });
+  writeFileSync(join(dir, 'big.pdf'), big);
+  const hashTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    createHash('sha256').update(big).digest();
+    hashTimes.push(performance.now() - t);
+  }
+  const signOnce = 1000 / rsaRate;
+  const target = 3 * (median(hashTimes) + signOnce);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await signAttachment(big, key, { notation: '15/QĐ-UBND' });
+    times.push(performance.now() - t);
+  }
+  print(`file ${(big.length / 1048576).toFixed(1)} MiB: hash ${ms(median(hashTimes))}, one RSA sign ${ms(signOnce)}, target 3×(hash+sign) = ${ms(target)}`);
+  print(`signAttachment median of 5: ${ms(median(times))} (min ${ms(Math.min(...times))}) → ${(median(times) / target).toFixed(1)}× the target`);
+
+  print('— throughput on 200 KB PDFs (signAttachment, all cores)');
+  const mid = await makeDecree30Pdf({ padToBytes: 160 * 1024 });
+  print(`file ${(mid.length / 1024).toFixed(0)} KiB`);
+  const one = await parallelThroughput(mid, 1, 3);
+  const threads = availableParallelism();
+  const all = await parallelThroughput(mid, threads, 3);
+  print(`1 worker: ${one.toFixed(1)} signatures/s; ${threads} workers: ${all.toFixed(1)} signatures/s`);
+
+  print('— command line: `vanthu sign` vs `pdfsig -add-signature` (wall time, includes process start)');
+  const small = await makeDecree30Pdf({ padToBytes: 14 * 1024 });
+  writeFileSync(join(dir, 'small.pdf'), small);
+  const env = { ...process.env, BENCH_PASS: PASS };
+  const havePdfsig = spawnSync('sh', ['-c', 'command -v pdfsig && command -v pk12util']).status === 0;
+  let nss = '';
+  if (havePdfsig) {
+    nss = join(dir, 'nss');
+    mkdirSync(nss);
+    spawnSync('certutil', ['-N', '-d', `sql:${nss}`, '--empty-password']);
+    spawnSync('pk12util', ['-i', P12, '-d', `sql:${nss}`, '-W', PASS, '-K', '']);
+  }
+  const nick = havePdfsig ? (spawnSync('certutil', ['-L', '-d', `sql:${nss}`], { encoding: 'utf8' }).stdout.split('\n').find((l) => /u,u,u/.test(l))?.replace(/\s+u,u,u\s*$/, '').trim() ?? '') : '';
+  for (const [label, file] of [
+    [`~${(small.length / 1024).toFixed(0)} KB`, join(dir, 'small.pdf')],
+    [`${(big.length / 1048576).toFixed(0)} MiB`, join(dir, 'big.pdf')],
+  ] as const) {
+    const ours = [0, 1, 2].map(() =>
+      timeCommand(join(root, 'bin/vanthu.mjs'), ['sign', '--in', file, '--out', join(dir, 'out-vanthu.pdf'), '--p12', P12, '--passphrase-env', 'BENCH_PASS', '--as', 'attachment', '--notation', '15/QĐ-UBND'], env),
+    );
+    let line = `${label}: vanthu sign ${ms(median(ours.map((r) => r.ms)))}${ours.every((r) => r.ok) ? '' : ' (FAILED)'}`;
+    if (havePdfsig && nick) {
+      const theirs = [0, 1, 2].map(() =>
+        timeCommand('pdfsig', ['-add-signature', '-nssdir', `sql:${nss}`, '-nick', nick, '-digest', 'SHA256', file, join(dir, `out-pdfsig-${Math.random()}.pdf`)]),
+      );
+      line += `; pdfsig -add-signature ${ms(median(theirs.map((r) => r.ms)))}${theirs.every((r) => r.ok) ? '' : ` (FAILED: ${theirs[0]!.out.trim().slice(0, 120)})`}`;
+    } else {
+      line += '; pdfsig/pk12util not available';
+    }
+    print(line);
+  }
+}
+
+if (!isMainThread) {
+  await workerMain();
+} else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await runSigningBench();
+}

@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeDecree30Pdf } from '../../fixtures/signing/decree30-pdf.ts';
+import { PASS, cert, repoRoot, tmp } from './helpers.ts';
+
+const vanthu = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(join(repoRoot, 'bin/vanthu.mjs'), args, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+
+describe('The vanthu signing commands', function () {
+  this.timeout(60000);
+  const dir = tmp();
+
+  it('signs as leader, numbers and seals as agency, then verify --json prints one line per signature and exits 0', async () => {
+    writeFileSync(join(dir, 'a.pdf'), await makeDecree30Pdf());
+    const env = { VT_PASS: PASS };
+    const leader = vanthu(['sign', '--in', join(dir, 'a.pdf'), '--out', join(dir, 'b.pdf'), '--p12', cert('persons/nguyen-thi-lap-lanh-anh.p12'), '--passphrase-env', 'VT_PASS', '--as', 'leader', '--position', 'CHỦ TỊCH'], env);
+    expect(leader.status, leader.stderr).to.equal(0);
+    const agency = vanthu(['sign', '--in', join(dir, 'b.pdf'), '--out', join(dir, 'c.pdf'), '--p12', cert('agencies/uy-ban-nhan-dan-tinh-nghe-an.p12'), '--passphrase-env', 'VT_PASS', '--as', 'agency', '--number', '15/QĐ-UBND', '--date', '2026-12-05'], env);
+    expect(agency.status, agency.stderr).to.equal(0);
+    const verify = vanthu(['verify', '--in', join(dir, 'c.pdf'), '--trust', cert('root-ca.pem'), '--crl', cert('crl/issuing-ca.crl'), '--json']);
+    expect(verify.status, verify.stdout + verify.stderr).to.equal(0);
+    const lines = verify.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).to.have.length(3);
+    expect(lines[0]).to.include({ signerName: 'Nguyễn Thị Lấp Lánh Ánh', valid: true });
+    expect(lines[2]).to.include({ verdict: 'valid', count: 2 });
+    const untrusted = vanthu(['verify', '--in', join(dir, 'c.pdf'), '--json']);
+    expect(untrusted.status).to.equal(1);
+  });
+
+  it('refuses a wrong passphrase with a Vietnamese message, exit 1 and no output file', () => {
+    const before = readFileSync(join(dir, 'a.pdf'));
+    const r = vanthu(['sign', '--in', join(dir, 'a.pdf'), '--out', join(dir, 'x.pdf'), '--p12', cert('persons/nguyen-thi-lap-lanh-anh.p12'), '--passphrase-env', 'VT_WRONG', '--as', 'leader'], { VT_WRONG: 'sai' });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include('Mật khẩu chứng thư số không đúng');
+    expect(existsSync(join(dir, 'x.pdf'))).to.equal(false);
+    expect(readFileSync(join(dir, 'a.pdf')).equals(before)).to.equal(true);
+  });
+});
