@@ -23,3 +23,4 @@ export {
   type VerifyPackageOptions,
   type VerifyPackageResult,
 } from './xml-signature.ts';
+export { statusReplyFor, type StatusReplyArgs } from './edxml-status-reply.ts';

@@ -11,6 +11,7 @@ import {
   EDXML_NS,
   parseEdxml,
   STATUS_CODES,
+  statusReplyFor,
   toEdxmlTimestamp,
   type DocumentPackageInput,
 } from '../../../server/axis/edxml/index.ts';
@@ -133,6 +134,30 @@ describe('edXML builder', function () {
       expect(parsed.package).to.deep.equal(model);
       expect(parsed.warnings).to.deep.equal([]);
     }
+  });
+
+  it('derives a status reply from a received document, leaving out a date the sender wrote wrongly', async function () {
+    const received = await parseEdxml(await buildDocumentPackage(sampleDocument()));
+    if (received.kind !== 'document') throw new Error('document expected');
+    const reply = statusReplyFor(received.package.MessageHeader, {
+      From: { OrganId: '000.00.00.G22', OrganName: 'Văn phòng Chính phủ' },
+      StatusCode: '01',
+      Description: 'Đã đến',
+      at: new Date('2026-11-27T03:00:00Z'),
+    });
+    expect(reply.MessageHeader.ResponseFor).to.deep.equal({
+      OrganId: '000.00.00.H41',
+      Code: '05/QĐ-UBND',
+      PromulgationDate: '2026/11/27',
+      DocumentId: '000.00.00.H41,2026/11/27,05/QĐ-UBND',
+    });
+    expect(reply.MessageHeader.Timestamp).to.equal('2026/11/27 10:00:00');
+    const parsed = await parseEdxml(buildStatusPackage(reply));
+    expect(parsed.package).to.deep.equal(reply);
+    const odd = { ...received.package.MessageHeader, PromulgationInfo: { PromulgationDate: '2014/02/30' } };
+    const r2 = statusReplyFor(odd, { From: { OrganId: '000.00.00.G22' }, StatusCode: '03' });
+    expect(r2.MessageHeader.ResponseFor).to.not.have.property('PromulgationDate');
+    expect(() => buildStatusPackage(r2)).to.not.throw();
   });
 
   it('writes status timestamps in Vietnam time as yyyy/MM/dd HH:mm:ss', function () {
