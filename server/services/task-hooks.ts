@@ -2,6 +2,7 @@
 // transaction in which a leader gives direction on a document (one lead, co-handlers, deadline).
 import type { Executor } from '../db/database.ts';
 import type { Actor } from '../domain/actor.ts';
+import { closeTasksOfDocument, tasksFromDirection } from './task.service.ts';
 
 export interface DirectionGiven {
   documentId: string;
@@ -22,13 +23,16 @@ export interface DocumentCompleted {
   actor: Actor;
 }
 
-/** Filled by directive tracking (tasks area). Must only write inside `trx`. */
+/**
+ * Creates the task of the direction (one lead, co-handlers; without a deadline the agency's default
+ * number of working days applies). Must only write inside `trx`; a bad lead or a deadline before
+ * today throws a Vietnamese AppError, which rolls the whole direction back.
+ */
 export async function onDirectionGiven(trx: Executor, event: DirectionGiven): Promise<void> {
-  void trx;
-  void event;
+  await tasksFromDirection(trx, event);
 }
 
+/** Completes every open task of the document, with the reply document or the note as evidence. */
 export async function onDocumentCompleted(trx: Executor, event: DocumentCompleted): Promise<void> {
-  void trx;
-  void event;
+  await closeTasksOfDocument(trx, event);
 }
