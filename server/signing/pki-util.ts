@@ -77,8 +77,18 @@ export function pemOrDerBlocks(input: Uint8Array | string, label = 'CERTIFICATE'
   return [Buffer.from(typeof input === 'string' ? Buffer.from(input, 'latin1') : input)];
 }
 
+// asn1js parsing costs ~1.5 ms per certificate and a signature touches the chain several times:
+// keep a small cache keyed by the DER (parsed certificates are never mutated here).
+const certCache = new Map<string, pkijs.Certificate>();
 export function parseCertificate(der: Uint8Array): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(toArrayBuffer(der));
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  let cert = certCache.get(key);
+  if (!cert) {
+    cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
+    if (certCache.size >= 256) certCache.delete(certCache.keys().next().value!);
+    certCache.set(key, cert);
+  }
+  return cert;
 }
 
 export function sha256(data: Uint8Array): Buffer {
