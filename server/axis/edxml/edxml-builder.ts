@@ -131,7 +131,9 @@ class XmlWriter {
   leaf(name: string, value: string | number | boolean | undefined, attrs = ''): void {
     if (value === undefined) return;
     // NFC: Vietnamese must reach the receiver precomposed (TCVN 6909:2001 text, as in the samples).
-    const text = typeof value === 'string' ? escapeXml(value.normalize('NFC').trim()) : String(value);
+    // Line ends as LF: XML parsers turn CR LF into LF anyway, so a CR would not survive the trip.
+    const text =
+      typeof value === 'string' ? escapeXml(value.normalize('NFC').replace(/\r\n?/g, '\n').trim()) : String(value);
     this.lines.push(`${this.pad()}<${name}${attrs}>${text}</${name}>`);
   }
 

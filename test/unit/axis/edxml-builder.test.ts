@@ -1,6 +1,8 @@
 // What we send must be strict and must read back to exactly what we meant (QCVN 102:2016).
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import {
   AppError,
@@ -15,7 +17,7 @@ import {
   toEdxmlTimestamp,
   type DocumentPackageInput,
 } from '../../../server/axis/edxml/index.ts';
-import { sampleDocument, sampleStatus } from './edxml-samples.ts';
+import { repoRoot, sampleDocument, sampleStatus } from './edxml-samples.ts';
 
 async function refusal(p: Promise<unknown> | (() => unknown)): Promise<AppError> {
   try {
@@ -197,6 +199,61 @@ describe('edXML builder', function () {
     expect((await refusal(buildDocumentPackage(repl))).message).to.contain('ReplacementInfoList');
     const st = sampleStatus('07');
     expect((await refusal(() => buildStatusPackage(st))).message).to.contain('StatusCode');
+  });
+
+  it('round-trips fifty randomly filled packages with markup characters and Vietnamese text in every field', async function () {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = ['a', 'Ă', 'ắ', 'ệ', 'Đ', 'ữ', 'ỹ', '&', '<', '>', '"', "'", ']]>', ' ', '/', '\t', '😀', '漢', '—', '&amp;', '%', '#'];
+    const word = (): string => {
+      let s = '';
+      const len = 1 + rnd(12);
+      for (let i = 0; i < len; i++) s += alphabet[rnd(alphabet.length)];
+      return s.trim() || 'x';
+    };
+    for (let i = 0; i < 50; i++) {
+      const model = sampleDocument({ Attachments: [] });
+      const h = model.MessageHeader;
+      h.From = { ...h.From, OrganName: word(), OrganAdd: word(), Email: word() };
+      h.To = [{ OrganId: `vxp.${i}`, OrganName: word(), OrganizationInCharge: word() }];
+      h.Code = { CodeNumber: String(1 + rnd(9999)), CodeNotation: word() };
+      h.Subject = word();
+      h.Content = `${word()}\n${word()}`;
+      h.SignerInfo = { FullName: word(), Position: word(), Competence: word() };
+      h.ToPlaces = [word(), word()];
+      h.OtherInfo = { ...h.OtherInfo, Appendixes: [word()], Priority: rnd(5), Direction: rnd(2) === 1 };
+      model.TraceHeaderList.Bussiness = { ...model.TraceHeaderList.Bussiness, BussinessDocReason: word(), StaffInfo: { Staff: word() } };
+      const parsed = await parseEdxml(await buildDocumentPackage(model));
+      if (parsed.kind !== 'document') throw new Error('document expected');
+      const { DocumentId: _id, ...header } = parsed.package.MessageHeader;
+      expect(header, `package ${i}`).to.deep.equal(model.MessageHeader);
+      expect(parsed.package.TraceHeaderList).to.deep.equal(model.TraceHeaderList);
+    }
+  });
+
+  it('builds the example JSON models shipped in test/fixtures/edxml/models', async function () {
+    const dir = path.join(repoRoot, 'test/fixtures/edxml/models');
+    const docModel = JSON.parse(readFileSync(path.join(dir, 'document.json'), 'utf8'));
+    docModel.Attachments = docModel.Attachments.map((a: { File: string; AttachmentName: string }) => ({
+      AttachmentName: a.AttachmentName,
+      Content: readFileSync(path.join(dir, a.File)),
+    }));
+    const parsed = await parseEdxml(await buildDocumentPackage(docModel));
+    expect(parsed.warnings).to.deep.equal([]);
+    const statusModel = JSON.parse(readFileSync(path.join(dir, 'status-03.json'), 'utf8'));
+    const status = await parseEdxml(buildStatusPackage({ MessageHeader: statusModel.MessageHeader }));
+    expect(status.kind).to.equal('status');
+  });
+
+  it('writes CR LF and lone CR in text as LF so that values survive the trip', async function () {
+    const model = sampleDocument();
+    model.MessageHeader.Content = 'dòng 1\r\ndòng 2\rdòng 3';
+    const parsed = await parseEdxml(await buildDocumentPackage(model));
+    if (parsed.kind !== 'document') throw new Error('document expected');
+    expect(parsed.package.MessageHeader.Content).to.equal('dòng 1\ndòng 2\ndòng 3');
   });
 
   it('refuses control characters that XML 1.0 cannot carry', async function () {
