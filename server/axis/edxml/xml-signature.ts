@@ -44,6 +44,12 @@ export interface VerifyPackageOptions {
   /** Time at which the certificate must be valid (default: now). */
   at?: Date;
   limits?: Partial<EdxmlLimits>;
+  /**
+   * Return the canonical XML the signature covers (`signedContent`). xml-crypto parses with its own
+   * xmldom 0.8; parsing this text, rather than the received bytes, guarantees that what we register
+   * is exactly what was signed, whatever the two parser versions might disagree on.
+   */
+  includeSignedContent?: boolean;
 }
 
 export interface VerifyPackageResult {
@@ -58,6 +64,8 @@ export interface VerifyPackageResult {
   signatureMethod?: string;
   digestMethod?: string;
   certificate?: { serialNumber: string; issuer: string; validFrom: string; validTo: string; fingerprint256: string };
+  /** Only when valid and asked for: the signed document, canonicalised, without the signature. */
+  signedContent?: string;
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -297,6 +305,7 @@ export function verifyPackageSignature(xml: string | Uint8Array, opts: VerifyPac
     );
   }
 
+  const signedContent = opts.includeSignedContent ? { signedContent: verifier.getSignedReferences()[0] } : {};
   const at = (opts.at ?? new Date()).getTime();
   if (at < Date.parse(cert.validFrom) || at > Date.parse(cert.validTo)) {
     return result(`Chứng thư số không có hiệu lực tại thời điểm kiểm tra (${cert.validFrom} – ${cert.validTo}).`, withCert);
@@ -306,12 +315,13 @@ export function verifyPackageSignature(xml: string | Uint8Array, opts: VerifyPac
     if (!chainsToRoot(cert, certs.slice(1), roots, at)) {
       return result('Chứng thư số của bên ký không được cấp bởi tổ chức cung cấp dịch vụ tin cậy đã cấu hình.', withCert);
     }
-    return { valid: true, trusted: true, reason: 'Chữ ký hợp lệ; chứng thư số thuộc chuỗi tin cậy.', ...withCert };
+    return { valid: true, trusted: true, reason: 'Chữ ký hợp lệ; chứng thư số thuộc chuỗi tin cậy.', ...withCert, ...signedContent };
   }
   return {
     valid: true,
     trusted: false,
     reason: 'Chữ ký hợp lệ, nội dung toàn vẹn; chưa kiểm tra chuỗi tin cậy (không cấu hình chứng thư gốc).',
     ...withCert,
+    ...signedContent,
   };
 }

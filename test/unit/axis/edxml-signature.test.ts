@@ -61,6 +61,18 @@ describe('edXML package signature (XMLDSig, RSA-SHA256)', function () {
     expect(parsed.warnings).to.deep.equal([]);
   });
 
+  it('returns the signed content, which parses to the same package as the received bytes', async function () {
+    const r = verifyPackageSignature(signed, { includeSignedContent: true });
+    expect(r.valid).to.equal(true);
+    expect(r.signedContent).to.be.a('string');
+    expect(r.signedContent).to.not.contain('SignatureValue');
+    const fromSigned = await parseEdxml(r.signedContent!);
+    const fromBytes = await parseEdxml(signed);
+    expect(fromSigned.package).to.deep.equal(fromBytes.package);
+    expect(fromSigned.attachments).to.deep.equal(fromBytes.attachments);
+    expect(verifyPackageSignature(signed).signedContent).to.equal(undefined);
+  });
+
   it('signs and verifies status packages too', function () {
     const s = signPackage(buildStatusPackage(sampleStatus('01')), agency);
     expect(verifyPackageSignature(s).valid).to.equal(true);
