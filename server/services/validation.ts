@@ -1,7 +1,10 @@
 // Input validation for services: zod schemas whose failures become one Vietnamese AppError listing
 // every bad field.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
+
+// Messages of the schemas that set none are Vietnamese too (zod ships the locale).
+z.config(z.locales.vi());
 
 export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const r = schema.safeParse(raw);
@@ -9,7 +12,9 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.outp
   const fields: Record<string, string> = {};
   for (const issue of r.error.issues) {
     const key = issue.path.join('.') || '_';
-    fields[key] ??= issue.message;
+    // A missing field reads better as "bắt buộc" than as a type mismatch on undefined.
+    const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+    fields[key] ??= missing ? 'bắt buộc' : issue.message;
   }
   const list = Object.entries(fields).map(([k, v]) => `${FIELD_LABELS[k] ?? k}: ${v}`).join('; ');
   throw new AppError('validation', `Dữ liệu không hợp lệ — ${list}.`, { fields });

@@ -58,6 +58,12 @@ export interface DocumentTable {
   completedAt: Timestamp | null;
   searchFolded: Generated<string>;
   extractedText: string | null;
+  reviewStep: Generated<number>;
+  directionText: string | null;
+  handlingDeadline: string | null;
+  extensionRequestedTo: string | null;
+  extensionReason: string | null;
+  returnReason: string | null;
 }
 
 export interface BookEntryTable {

@@ -1,0 +1,194 @@
+import { sql, type Insertable, type Updateable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { DocumentRow, DocumentTable } from '../db/types.ts';
+import type { Actor } from '../domain/actor.ts';
+
+export interface EventInput {
+  documentId: string;
+  actorUserId: string | null;
+  actorLabel: string;
+  action: string;
+  fromState: string | null;
+  toState: string | null;
+  note?: string | null;
+  data?: unknown;
+}
+
+export interface ListFilter {
+  agencyId: string;
+  direction: 'incoming' | 'outgoing';
+  states: string[];
+  overdueOn?: string; // YYYY-MM-DD: only those whose handling deadline is before this day
+  after?: { urgency: number; id: string }; // keyset: the last row of the previous page
+  limit: number;
+}
+
+export const documentRepository = {
+  async insert(db: Executor, d: Insertable<DocumentTable>): Promise<DocumentRow> {
+    return db.insertInto('document').values(d).returningAll().executeTakeFirstOrThrow();
+  },
+
+  findById(db: Executor, id: string): Promise<DocumentRow | undefined> {
+    return db.selectFrom('document').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** Row lock for a transition: a second submission of the same form waits, then sees the new state. */
+  lockById(db: Executor, id: string): Promise<DocumentRow | undefined> {
+    return db.selectFrom('document').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  },
+
+  async update(db: Executor, id: string, patch: Updateable<DocumentTable>): Promise<void> {
+    await db.updateTable('document').set({ ...patch, updatedAt: new Date() }).where('id', '=', id).execute();
+  },
+
+  async addEvent(db: Executor, e: EventInput): Promise<void> {
+    await db
+      .insertInto('documentEvent')
+      .values({ ...e, note: e.note ?? null, data: e.data === undefined ? null : JSON.stringify(e.data) })
+      .execute();
+  },
+
+  events(db: Executor, documentId: string) {
+    return db.selectFrom('documentEvent').selectAll().where('documentId', '=', documentId).orderBy('id').execute();
+  },
+
+  files(db: Executor, documentId: string) {
+    return db.selectFrom('documentFile').selectAll().where('documentId', '=', documentId).orderBy('role').orderBy('version', 'desc').orderBy('id').execute();
+  },
+
+  file(db: Executor, documentId: string, fileId: string) {
+    return db.selectFrom('documentFile').selectAll().where('documentId', '=', documentId).where('id', '=', fileId).executeTakeFirst();
+  },
+
+  assignments(db: Executor, documentId: string, activeOnly = true) {
+    let q = db
+      .selectFrom('documentAssignment as a')
+      .leftJoin('unit as u', 'u.id', 'a.unitId')
+      .leftJoin('appUser as p', 'p.id', 'a.userId')
+      .select(['a.id', 'a.kind', 'a.unitId', 'a.userId', 'a.deadline', 'a.active', 'a.createdAt', 'u.name as unitName', 'p.fullName as userName'])
+      .where('a.documentId', '=', documentId);
+    if (activeOnly) q = q.where('a.active', '=', true);
+    return q.orderBy('a.id').execute();
+  },
+
+  async deactivateAssignments(db: Executor, documentId: string, kinds: string[]): Promise<void> {
+    await db.updateTable('documentAssignment').set({ active: false }).where('documentId', '=', documentId).where('kind', 'in', kinds as never).where('active', '=', true).execute();
+  },
+
+  async addAssignment(db: Executor, a: { documentId: string; kind: 'lead' | 'co' | 'info'; unitId: string | null; userId: string | null; deadline: string | null; assignedBy: string }): Promise<void> {
+    await db.insertInto('documentAssignment').values(a).execute();
+  },
+
+  recipients(db: Executor, documentId: string) {
+    return db.selectFrom('documentRecipient').selectAll().where('documentId', '=', documentId).orderBy('id').execute();
+  },
+
+  async addRecipient(db: Executor, r: { documentId: string; kind: 'unit' | 'agency'; unitId: string | null; agencyCode: string | null; agencyName: string; status: string }): Promise<string> {
+    const row = await db.insertInto('documentRecipient').values(r).returning('id').executeTakeFirstOrThrow();
+    return row.id;
+  },
+
+  async addLink(db: Executor, fromId: string, toId: string, kind: 'reply_to' | 'replaces' | 'revokes' | 'updates'): Promise<void> {
+    await db.insertInto('documentLink').values({ fromId, toId, kind }).onConflict((oc) => oc.doNothing()).execute();
+  },
+
+  links(db: Executor, documentId: string) {
+    return db
+      .selectFrom('documentLink as l')
+      .innerJoin('document as d', (j) => j.on((eb) => eb.or([eb('d.id', '=', eb.ref('l.toId')), eb('d.id', '=', eb.ref('l.fromId'))])))
+      .select(['l.fromId', 'l.toId', 'l.kind', 'd.id', 'd.codeNumber', 'd.codeNotation', 'd.subject', 'd.direction'])
+      .where((eb) => eb.or([eb('l.fromId', '=', documentId), eb('l.toId', '=', documentId)]))
+      .where('d.id', '<>', documentId)
+      .execute();
+  },
+
+  /** Possible duplicates (DOMAIN.md §3): same identifier, or same số ký hiệu + issuer + date. */
+  findDuplicates(db: Executor, agencyId: string, d: { id?: string; externalId: string | null; codeNumber: string | null; codeNotation: string | null; issuerName: string | null; promulgationDate: string | null }) {
+    return db
+      .selectFrom('document')
+      .select(['id', 'codeNumber', 'codeNotation', 'issuerName', 'promulgationDate', 'subject', 'state', 'bookNumber'])
+      .where('agencyId', '=', agencyId)
+      .where('direction', '=', 'incoming')
+      .where('state', '<>', 'returned')
+      .$if(Boolean(d.id), (q) => q.where('id', '<>', d.id!))
+      .where((eb) => {
+        const ors = [];
+        if (d.externalId) ors.push(eb('externalId', '=', d.externalId));
+        if (d.codeNumber && d.codeNotation && d.promulgationDate) {
+          ors.push(
+            eb.and([
+              eb(sql`lower(code_number)`, '=', d.codeNumber.toLowerCase()),
+              eb(sql`upper(code_notation)`, '=', d.codeNotation.toUpperCase()),
+              eb('promulgationDate', '=', d.promulgationDate),
+              eb(sql`lower(coalesce(issuer_name, ''))`, '=', (d.issuerName ?? '').toLowerCase()),
+            ]),
+          );
+        }
+        return ors.length ? eb.or(ors) : eb.val(false);
+      })
+      .limit(5)
+      .execute();
+  },
+
+  /**
+   * The lists of Văn bản đến / đi. Visibility (issue 3 item 6): clerks, leaders and administrators see
+   * the whole agency; others what they created, are assigned to (personally or through their unit),
+   * co-handle or are informed of. Urgent first, then newest; keyset pagination on id.
+   */
+  list(db: Executor, actor: Actor, f: ListFilter) {
+    const seesAll = actor.roles.some((r) => r.agencyId === f.agencyId && (r.role === 'clerk' || r.role === 'leader' || r.role === 'admin'));
+    const units = actor.roles.filter((r) => r.agencyId === f.agencyId && r.unitId).map((r) => r.unitId as string);
+    return db
+      .selectFrom('document as d')
+      .select([
+        'd.id',
+        'd.state',
+        'd.typeName',
+        'd.codeNumber',
+        'd.codeNotation',
+        'd.subject',
+        'd.issuerName',
+        'd.urgency',
+        'd.promulgationDate',
+        'd.bookNumber',
+        'd.registeredAt',
+        'd.handlingDeadline',
+        'd.createdAt',
+        'd.signerFullName',
+      ])
+      .where('d.agencyId', '=', f.agencyId)
+      .where('d.direction', '=', f.direction)
+      .where('d.state', 'in', f.states.length ? f.states : ['-'])
+      .$if(!seesAll, (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb('d.createdBy', '=', actor.userId),
+            eb.exists(
+              eb
+                .selectFrom('documentAssignment as a')
+                .select('a.id')
+                .whereRef('a.documentId', '=', 'd.id')
+                .where('a.active', '=', true)
+                .where((e2) => e2.or([e2('a.userId', '=', actor.userId), ...(units.length ? [e2('a.unitId', 'in', units)] : [])])),
+            ),
+            // Reviewers of drafts: the head of the drafting unit sees drafts submitted from it.
+            ...(units.length && actor.roles.some((r) => r.agencyId === f.agencyId && r.role === 'head')
+              ? [eb.and([eb('d.draftingUnitId', 'in', units), eb('d.state', '<>', 'draft')])]
+              : []),
+          ]),
+        ),
+      )
+      .$if(Boolean(f.overdueOn), (qb) => qb.where('d.handlingDeadline', '<', f.overdueOn!))
+      .$if(Boolean(f.after), (qb) =>
+        qb.where((eb) => eb.or([eb('d.urgency', '<', f.after!.urgency), eb.and([eb('d.urgency', '=', f.after!.urgency), eb('d.id', '<', f.after!.id)])])),
+      )
+      .orderBy('d.urgency', 'desc')
+      .orderBy('d.id', 'desc')
+      .limit(f.limit)
+      .execute();
+  },
+
+  count(db: Executor) {
+    return db.selectFrom('document').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n));
+  },
+};

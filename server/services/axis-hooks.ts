@@ -1,0 +1,34 @@
+// Integration point between the incoming workflow and the interconnection axis: called inside the
+// transaction of each step so that the sender's status package (edXML 03 registered, 02 rejected,
+// 04 assigned, 05 in progress, 06 done — DOMAIN.md §5) is queued atomically with the change.
+import type { Executor } from '../db/database.ts';
+
+export type IncomingStatus = 'registered' | 'rejected' | 'assigned' | 'in_progress' | 'done';
+
+export interface IncomingStatusEvent {
+  documentId: string;
+  agencyId: string;
+  status: IncomingStatus;
+  bookNumber: number | null;
+  note: string | null;
+}
+
+/** Status receipts for documents delivered inside this node are applied to the sender's recipient row. */
+export async function onIncomingStatus(trx: Executor, e: IncomingStatusEvent): Promise<void> {
+  // A copy delivered inside this node records the sender's recipient row on its 'receive' event
+  // (outgoing.service releaseOutgoing); the status flows back through that row. Copies that came
+  // over the axis get their status package from the axis outbox instead.
+  const delivered = await trx
+    .selectFrom('documentEvent')
+    .select('data')
+    .where('documentId', '=', e.documentId)
+    .where('action', '=', 'receive')
+    .executeTakeFirst();
+  const recipientId = (delivered?.data as { recipientId?: string } | null)?.recipientId;
+  if (!recipientId) return;
+  await trx
+    .updateTable('documentRecipient')
+    .set({ status: e.status, statusNote: e.note, remoteNumber: e.bookNumber === null ? undefined : String(e.bookNumber), updatedAt: new Date() })
+    .where('id', '=', recipientId)
+    .execute();
+}

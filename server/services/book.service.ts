@@ -1,0 +1,76 @@
+// Sổ văn bản đến / đi. Numbers run from 01 each year in Vietnam time, continuous and unique per
+// book (Decree 30/2020 Art. 15, 22); a closed year's book takes no more numbers.
+import { z } from 'zod';
+import type { Database, Executor } from '../db/database.ts';
+import type { Direction, RegisterBook } from '../db/types.ts';
+import { AppError } from '../errors.ts';
+import { bookRepository } from '../repositories/book.repository.ts';
+import { vietnamYearOf } from '../domain/vietnam-time.ts';
+import { actorLabel, hasRole, type Actor } from '../domain/actor.ts';
+import { appendAudit } from './audit.service.ts';
+import { parseInput } from './validation.ts';
+
+export const DEFAULT_BOOK_NAMES: Record<Direction, string> = { incoming: 'Sổ văn bản đến', outgoing: 'Sổ văn bản đi' };
+
+/** Each agency has at least the default incoming and outgoing book of the current year. */
+export async function ensureDefaultBooks(db: Executor, agencyId: string, now = new Date()): Promise<void> {
+  const year = vietnamYearOf(now);
+  for (const direction of ['incoming', 'outgoing'] as const) {
+    await bookRepository.insertIfMissing(db, { agencyId, direction, year, name: `${DEFAULT_BOOK_NAMES[direction]} năm ${year}` });
+  }
+}
+
+export async function booksFor(db: Database, agencyId: string, direction: Direction, now = new Date()): Promise<RegisterBook[]> {
+  await ensureDefaultBooks(db, agencyId, now);
+  return bookRepository.listForAgency(db, agencyId, direction);
+}
+
+/**
+ * Takes the book's next number inside the caller's transaction and records it. Refuses a book of
+ * another agency or direction, a closed book, and a book of a year other than the current one.
+ */
+export async function takeNumber(trx: Executor, opts: { bookId: string; agencyId: string; direction: Direction; documentId: string; actorUserId: string | null; now?: Date }): Promise<{ book: RegisterBook; number: number }> {
+  const book = await bookRepository.findById(trx, opts.bookId);
+  if (!book || String(book.agencyId) !== String(opts.agencyId) || book.direction !== opts.direction) {
+    throw new AppError('validation', 'Sổ văn bản không hợp lệ cho văn bản này.');
+  }
+  const year = vietnamYearOf(opts.now ?? new Date());
+  if (book.closed || book.year !== year) throw new AppError('conflict', `${book.name} (năm ${book.year}) đã khóa sổ; hãy chọn sổ của năm ${year}.`);
+  const number = await bookRepository.takeNumber(trx, book.id);
+  if (number === null) throw new AppError('conflict', `${book.name} đã khóa sổ.`);
+  await bookRepository.addEntry(trx, { bookId: book.id, number, documentId: opts.documentId, createdBy: opts.actorUserId });
+  return { book, number };
+}
+
+export const createBookSchema = z.object({
+  direction: z.enum(['incoming', 'outgoing']),
+  name: z.string().trim().min(3, 'quá ngắn').max(200),
+  year: z.coerce.number().int().min(2000).max(2200).optional(),
+  typeCodes: z.array(z.string()).optional(),
+});
+
+export async function createBook(db: Database, actor: Actor, agencyId: string, raw: unknown): Promise<RegisterBook> {
+  const input = parseInput(createBookSchema, raw);
+  if (!hasRole(actor, agencyId, 'clerk', 'admin')) throw new AppError('forbidden', 'Chỉ văn thư hoặc quản trị mới mở sổ văn bản.');
+  return db.transaction().execute(async (trx) => {
+    const book = await bookRepository
+      .insert(trx, { agencyId, direction: input.direction, year: input.year ?? vietnamYearOf(new Date()), name: input.name, typeCodes: input.typeCodes?.length ? input.typeCodes : null })
+      .catch((e: { code?: string }) => {
+        if (e.code === '23505') throw new AppError('conflict', `Đã có sổ "${input.name}" trong năm này.`);
+        throw e;
+      });
+    await appendAudit(trx, { actor: { userId: actor.userId, label: actorLabel(actor) }, agencyId, action: 'book.created', entityType: 'register_book', entityId: book.id, after: book });
+    return book;
+  });
+}
+
+export async function cancelNumber(db: Database, actor: Actor, bookId: string, number: number, reason: string): Promise<void> {
+  const book = await bookRepository.findById(db, bookId);
+  if (!book || !hasRole(actor, book.agencyId, 'clerk')) throw new AppError('not_found', 'Không tìm thấy sổ văn bản.');
+  if (!reason.trim()) throw new AppError('validation', 'Cần ghi lý do hủy số.');
+  await db.transaction().execute(async (trx) => {
+    // The number stays in the book, marked cancelled: it is never silently reused (DOMAIN.md §3).
+    if ((await bookRepository.cancelEntry(trx, bookId, number, reason.trim())) === 0) throw new AppError('not_found', 'Không có số này trong sổ hoặc số đã bị hủy.');
+    await appendAudit(trx, { actor: { userId: actor.userId, label: actorLabel(actor) }, agencyId: book.agencyId, action: 'book.number_cancelled', entityType: 'register_book', entityId: bookId, after: { number, reason } });
+  });
+}

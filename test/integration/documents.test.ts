@@ -1,0 +1,212 @@
+import { expect } from 'chai';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { makePdf } from '../helpers/pdf.ts';
+import { userRepository } from '../../server/repositories/user.repository.ts';
+import { bookRepository } from '../../server/repositories/book.repository.ts';
+import { receiveIncoming } from '../../server/services/incoming.service.ts';
+import { createDraft } from '../../server/services/outgoing.service.ts';
+import { performAction, INCOMING_HANDLERS, OUTGOING_HANDLERS } from '../../server/services/document-actions.ts';
+import { booksFor } from '../../server/services/book.service.ts';
+import { documentDetail } from '../../server/services/document-view.service.ts';
+import { verifyAuditChain } from '../../server/services/audit.service.ts';
+import { INCOMING_WORKFLOW } from '../../server/domain/incoming-workflow.ts';
+import { OUTGOING_WORKFLOW } from '../../server/domain/outgoing-workflow.ts';
+import { AppError } from '../../server/errors.ts';
+import type { Actor } from '../../server/domain/actor.ts';
+import type { LocalBlobStore } from '../../server/files/blob-store.ts';
+
+async function actorFor(t: TestApp, username: string, agencyD20?: string): Promise<Actor> {
+  const u = (await userRepository.findByUsername(t.ctx.db, username))!;
+  const roles = await userRepository.rolesOf(t.ctx.db, u.id);
+  const active = agencyD20 ? (await t.ctx.db.selectFrom('agency').select('id').where('d20Code', '=', agencyD20).executeTakeFirstOrThrow()).id : roles[0]!.agencyId;
+  return { userId: u.id, username: u.username, fullName: u.fullName, position: u.position, roles, activeAgencyId: active };
+}
+
+async function expectAppError(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e, String(e)).to.be.instanceOf(AppError);
+    expect((e as AppError).code, (e as AppError).message).to.equal(code);
+    if (message) expect((e as AppError).message).to.match(message);
+    return;
+  }
+  expect.fail(`expected AppError ${code}`);
+}
+
+const META = {
+  typeCode: 'cong_van',
+  numberAndNotation: 'Số: 123/UBND-VX',
+  promulgationDate: '2026-11-20',
+  issuerName: 'Ủy ban nhân dân tỉnh Hà Tĩnh',
+  subject: 'V/v triển khai Quyết định về chuyển đổi số',
+  signerFullName: 'Nguyễn Thị Lấp Lánh Ánh',
+  urgency: '0',
+};
+
+describe('documents: books, numbering and workflows (real PostgreSQL)', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let clerk: Actor, leader: Actor, head: Actor, specialist: Actor, otherClerk: Actor;
+  let province: string;
+  const counts = async () => {
+    const c = async (table: 'document' | 'documentFile' | 'blob' | 'documentEvent' | 'auditLog' | 'bookEntry') =>
+      Number((await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    return { document: await c('document'), files: await c('documentFile'), blob: await c('blob'), events: await c('documentEvent'), audit: await c('auditLog'), entries: await c('bookEntry'), stored: await (t.ctx.blobs as LocalBlobStore).count() };
+  };
+
+  before(async () => {
+    t = await createTestApp();
+    clerk = await actorFor(t, 'tinh.vanthu');
+    leader = await actorFor(t, 'tinh.lanhdao');
+    head = await actorFor(t, 'tinh.truongphong');
+    specialist = await actorFor(t, 'tinh.chuyenvien');
+    otherClerk = await actorFor(t, 'xa2.vanthu');
+    province = clerk.activeAgencyId!;
+  });
+  after(async () => t.close());
+
+  it('numbers 50 concurrent registrations into one book exactly 1..50, with no gap and no duplicate', async () => {
+    const book = (await booksFor(t.ctx.db, province, 'incoming'))[0]!;
+    const docs = await Promise.all(Array.from({ length: 50 }, (_, i) => receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: `${i + 1}/BC-UBND`, subject: `Báo cáo số ${i + 1} về tình hình kinh tế` }, [])));
+    await Promise.all(docs.map((d) => performAction(t.ctx, clerk, d.id, 'register', { bookId: book.id })));
+    const numbers = (await bookRepository.entries(t.ctx.db, book.id)).map((e) => e.number).sort((a, b) => a - b);
+    expect(numbers).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
+    const onDocs = (await t.ctx.db.selectFrom('document').select('bookNumber').where('bookId', '=', book.id).execute()).map((d) => d.bookNumber).sort((a, b) => a! - b!);
+    expect(onDocs).to.deep.equal(numbers);
+    expect((await verifyAuditChain(t.ctx.db)).ok).to.equal(true);
+  });
+
+  it('refuses the same register form submitted twice at once: one number is given, the other gets 409', async () => {
+    const book = (await booksFor(t.ctx.db, province, 'incoming'))[0]!;
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '77/TB-UBND', subject: 'Thông báo lịch tiếp công dân' }, []);
+    const before = await counts();
+    const results = await Promise.allSettled([performAction(t.ctx, clerk, d.id, 'register', { bookId: book.id }), performAction(t.ctx, clerk, d.id, 'register', { bookId: book.id })]);
+    expect(results.map((r) => r.status).sort()).to.deep.equal(['fulfilled', 'rejected']);
+    const err = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as AppError;
+    expect(err.code).to.equal('conflict');
+    expect((await counts()).entries).to.equal(before.entries + 1);
+  });
+
+  it('refuses a document marked Mật, Tối mật or Tuyệt mật and stores nothing, not even its file', async () => {
+    const pdf = await makePdf(['secret']);
+    const before = await counts();
+    for (const level of ['Mật', 'Tối mật', 'TUYỆT MẬT']) {
+      await expectAppError(receiveIncoming(t.ctx, clerk, province, { ...META, confidentiality: level }, [{ fileName: 'mat.pdf', bytes: pdf }]), 'forbidden', /độ mật/);
+    }
+    expect(await counts()).to.deep.equal(before);
+  });
+
+  it('stores a scanned PDF once by content and leaves nothing when the metadata is rejected', async () => {
+    const pdf = await makePdf(['Quyet dinh so 15']);
+    const before = await counts();
+    await expectAppError(receiveIncoming(t.ctx, clerk, province, { ...META, subject: '' }, [{ fileName: 'scan.pdf', bytes: pdf }]), 'validation');
+    await expectAppError(receiveIncoming(t.ctx, clerk, province, META, [{ fileName: 'x.pdf', bytes: Buffer.from('%PDF-1.7\nnot really a pdf') }]), 'validation', /Tệp "x.pdf"/);
+    await expectAppError(receiveIncoming(t.ctx, clerk, province, META, [{ fileName: 'x.pdf', bytes: Buffer.from('MZ\x90\x00 executable') }]), 'unsupported');
+    expect(await counts()).to.deep.equal(before);
+    const a = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '01/GM-UBND' }, [{ fileName: '../../etc/passwd.pdf', bytes: pdf }]);
+    await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '02/GM-UBND' }, [{ fileName: 'ban-sao.pdf', bytes: pdf }]);
+    const after = await counts();
+    expect(after.files).to.equal(before.files + 2);
+    expect(after.blob).to.equal(before.blob + 1);
+    expect(after.stored).to.equal(before.stored + 1);
+    const detail = await documentDetail(t.ctx, clerk, a.id);
+    expect(detail.files[0]!.fileName).to.equal('passwd.pdf');
+  });
+
+  it('flags a duplicate (same số ký hiệu, issuer and date) before registering, and registers it once confirmed', async () => {
+    const book = (await booksFor(t.ctx.db, province, 'incoming'))[0]!;
+    const first = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '555/UBND-KT' }, []);
+    await performAction(t.ctx, clerk, first.id, 'register', { bookId: book.id });
+    const again = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '555/ubnd-kt' }, []);
+    await expectAppError(performAction(t.ctx, clerk, again.id, 'register', { bookId: book.id }), 'conflict', /trùng/);
+    await performAction(t.ctx, clerk, again.id, 'register', { bookId: book.id, acceptDuplicate: '1' });
+  });
+
+  it('refuses a closed year’s book', async () => {
+    const old = await bookRepository.insert(t.ctx.db, { agencyId: province, direction: 'incoming', year: 2025, name: 'Sổ văn bản đến năm 2025', typeCodes: null });
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '9/TB-UBND' }, []);
+    await expectAppError(performAction(t.ctx, clerk, d.id, 'register', { bookId: old.id }), 'conflict', /khóa sổ/);
+    expect((await bookRepository.findById(t.ctx.db, old.id))!.nextNumber).to.equal(1);
+  });
+
+  it('takes an incoming document from receipt to done, with one lead, a working-day deadline and its timeline', async () => {
+    const book = (await booksFor(t.ctx.db, province, 'incoming'))[0]!;
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '31/KH-UBND', urgency: '2' }, []);
+    await performAction(t.ctx, clerk, d.id, 'register', { bookId: book.id });
+    await performAction(t.ctx, clerk, d.id, 'present', { note: 'Kính trình Chủ tịch' });
+    const unit = specialist.roles[0]!.unitId!;
+    await expectAppError(performAction(t.ctx, leader, d.id, 'direct', { direction: 'Giao', lead: [`u:${unit}`, `p:${specialist.userId}`] }), 'validation', /đúng một/);
+    await expectAppError(performAction(t.ctx, leader, d.id, 'direct', { direction: 'Giao', lead: `u:${unit}`, deadline: '2020-01-01' }), 'validation', /trước ngày giao/);
+    await performAction(t.ctx, leader, d.id, 'direct', { direction: 'Giao Phòng Tổng hợp chủ trì tham mưu', lead: `u:${unit}`, info: [`p:${clerk.userId}`], workingDays: '5' });
+    await expectAppError(performAction(t.ctx, clerk, d.id, 'complete', { note: 'x' }), 'forbidden');
+    await performAction(t.ctx, specialist, d.id, 'start', {});
+    await performAction(t.ctx, specialist, d.id, 'progress', { note: 'Đã dự thảo báo cáo' });
+    await performAction(t.ctx, specialist, d.id, 'complete', { note: 'Đã trả lời bằng công văn' });
+    const detail = await documentDetail(t.ctx, leader, d.id);
+    expect(detail.document.state).to.equal('done');
+    expect(detail.events.map((e) => e.action)).to.deep.equal(['receive', 'register', 'present', 'direct', 'start', 'progress', 'complete']);
+    expect(detail.document.handlingDeadline).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    expect(detail.assignments.filter((a) => a.kind === 'lead')).to.have.length(1);
+  });
+
+  it('takes an outgoing draft through head and leader review, signing, numbering and release to another agency', async () => {
+    const pdf = await makePdf(['Du thao cong van']);
+    const d = await createDraft(t.ctx, specialist, province, { typeCode: 'quyet_dinh', subject: 'Quyết định phê duyệt kế hoạch chuyển đổi số năm 2027' }, [{ fileName: 'du-thao.pdf', bytes: pdf }]);
+    await performAction(t.ctx, specialist, d.id, 'submit', {});
+    await expectAppError(performAction(t.ctx, leader, d.id, 'approve', {}), 'forbidden');
+    await performAction(t.ctx, head, d.id, 'approve', { note: 'Đồng ý' });
+    await performAction(t.ctx, leader, d.id, 'approve', {});
+    await performAction(t.ctx, leader, d.id, 'sign', {});
+    const book = (await booksFor(t.ctx.db, province, 'outgoing'))[0]!;
+    await performAction(t.ctx, clerk, d.id, 'number', { bookId: book.id, promulgationDate: '2026-12-05' });
+    const xa2 = otherClerk.activeAgencyId!;
+    await performAction(t.ctx, clerk, d.id, 'release', { agencyIds: [xa2], unitIds: [clerk.roles[0]!.unitId!] });
+    const detail = await documentDetail(t.ctx, clerk, d.id);
+    expect(detail.document.numberAndNotation).to.match(/^\d{2,}\/QĐ-UBND$/);
+    expect(detail.document.signerFullName).to.equal('Nguyễn Thị Lấp Lánh Ánh');
+    expect(detail.recipients.map((r) => r.status).sort()).to.deep.equal(['delivered', 'delivered']);
+    // The commune's copy waits in its incoming list and its registration flows back to the sender.
+    const copy = await t.ctx.db.selectFrom('document').selectAll().where('agencyId', '=', xa2).where('direction', '=', 'incoming').where('subject', '=', d.subject).executeTakeFirstOrThrow();
+    const xaBook = (await booksFor(t.ctx.db, xa2, 'incoming'))[0]!;
+    await performAction(t.ctx, otherClerk, copy.id, 'register', { bookId: xaBook.id });
+    const after = await documentDetail(t.ctx, clerk, d.id);
+    expect(after.recipients.find((r) => r.kind === 'agency')).to.include({ status: 'registered', remoteNumber: '1' });
+  });
+
+  it('hides a document from people of another agency (404, not 403) and from unrelated specialists', async () => {
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '88/TB-UBND' }, []);
+    await expectAppError(documentDetail(t.ctx, otherClerk, d.id), 'not_found');
+    await expectAppError(performAction(t.ctx, otherClerk, d.id, 'register', { bookId: '1' }), 'not_found');
+    await expectAppError(documentDetail(t.ctx, specialist, d.id), 'not_found');
+    await expectAppError(documentDetail(t.ctx, clerk, '99999999'), 'not_found');
+  });
+
+  describe('every state × action of both workflows', () => {
+    it('refuses each illegal transition with 409 and changes nothing', async () => {
+      // A document is put in each state directly; every action not allowed from that state must
+      // answer 409 whoever tries (the leader/clerk/lead all hold rights), and leave the row as it was.
+      const everyone: Actor = { ...leader, roles: [...leader.roles, ...clerk.roles, ...head.roles, ...specialist.roles] };
+      for (const [machine, handlers, direction] of [
+        [INCOMING_WORKFLOW, INCOMING_HANDLERS, 'incoming'],
+        [OUTGOING_WORKFLOW, OUTGOING_HANDLERS, 'outgoing'],
+      ] as const) {
+        for (const state of Object.keys(machine.states)) {
+          const doc = await t.ctx.db
+            .insertInto('document')
+            .values({ agencyId: province, direction, state, typeCode: 'cong_van', typeName: 'Công văn', subject: `Thử trạng thái ${state}`, createdBy: everyone.userId })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          for (const action of Object.keys(handlers)) {
+            const legal = (machine.actions as Record<string, { from: readonly string[] }>)[action]!.from.includes(state);
+            if (legal) continue;
+            const before = await t.ctx.db.selectFrom('document').selectAll().where('id', '=', doc.id).executeTakeFirstOrThrow();
+            await expectAppError(performAction(t.ctx, everyone, doc.id, action, {}), 'conflict');
+            const after = await t.ctx.db.selectFrom('document').selectAll().where('id', '=', doc.id).executeTakeFirstOrThrow();
+            expect(after, `${direction} ${state} × ${action}`).to.deep.equal(before);
+          }
+        }
+      }
+    });
+  });
+});
