@@ -294,6 +294,22 @@ async function classifyChanges(signedRevision: Uint8Array, whole: PDFDocument): 
     }
   }
   const infoRef = b.trailerInfo.Info instanceof PDFRef ? b.trailerInfo.Info.toString() : '';
+  // Validation data added for long-term validation (PAdES B-LT/LTA, ETSI EN 319 142-1 §5.4.2):
+  // the /DSS dictionary and the arrays/dictionaries hanging from it.
+  const dssRefs = new Set<string>();
+  const catalogBefore = lookupDict(b, b.trailerInfo.Root);
+  const dssRaw = catalogBefore?.get(PDFName.of('DSS'));
+  if (dssRaw instanceof PDFRef) dssRefs.add(dssRaw.toString());
+  // The developer extensions dictionary (ISO 32000-2 §7.12) is metadata about the file's syntax.
+  const extRaw = catalogBefore?.get(PDFName.of('Extensions'));
+  if (extRaw instanceof PDFRef) dssRefs.add(extRaw.toString());
+  for (const [, v] of lookupDict(b, extRaw)?.entries() ?? []) if (v instanceof PDFRef) dssRefs.add(v.toString());
+  const dss = lookupDict(b, dssRaw);
+  for (const [, v] of dss?.entries() ?? []) {
+    if (v instanceof PDFRef) dssRefs.add(v.toString());
+    const vri = lookupDict(b, v);
+    for (const [, w] of vri?.entries() ?? []) if (w instanceof PDFRef) dssRefs.add(w.toString());
+  }
   let result: Modifications = 'none';
   for (const [ref, oldObj] of b.enumerateIndirectObjects()) {
     const newObj = a.lookup(ref);
@@ -301,7 +317,9 @@ async function classifyChanges(signedRevision: Uint8Array, whole: PDFDocument): 
     const key = ref.toString();
     if (key === infoRef) continue;
     if (!newObj) return 'content';
-    if (annotRefs.has(key) || appearanceRefs.has(key) || annotsArrays.has(key)) {
+    // XMP metadata refreshed by the signing tool (pyHanko, Acrobat) does not change what is shown.
+    const isXmp = oldObj instanceof PDFStream && oldObj.dict.get(PDFName.of('Type'))?.toString() === '/Metadata';
+    if (annotRefs.has(key) || appearanceRefs.has(key) || annotsArrays.has(key) || isXmp || dssRefs.has(key)) {
       result = 'annotations_or_forms';
       continue;
     }
@@ -311,7 +329,7 @@ async function classifyChanges(signedRevision: Uint8Array, whole: PDFDocument): 
       const changed = [...keys].filter((k) => !valueEqual(oldObj.get(PDFName.of(k.slice(1))), newObj.get(PDFName.of(k.slice(1)))));
       const allowed = (list: string[]) => changed.every((k) => list.includes(k));
       if (type === '/Page' && allowed(['/Annots'])) result = 'annotations_or_forms';
-      else if (type === '/Catalog' && allowed(['/AcroForm', '/DSS', '/Perms', '/Metadata'])) result = 'annotations_or_forms';
+      else if (type === '/Catalog' && allowed(['/AcroForm', '/DSS', '/Perms', '/Metadata', '/Extensions', '/Version'])) result = 'annotations_or_forms';
       else if (oldObj.get(PDFName.of('Fields')) || oldObj.get(PDFName.of('FT')) || type === '/Annot' || type === '/Sig') result = 'annotations_or_forms';
       else return 'content';
       continue;
@@ -374,7 +392,24 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
       bytes[l1!] === 0x3c &&
       bytes[o2! - 1] === 0x3e;
     const covered = rangeShapeOk ? Buffer.concat([bytes.subarray(0, l1), bytes.subarray(o2!, o2! + l2!)]) : Buffer.alloc(0);
-    const cms = rangeShapeOk ? checkCms(f.contents.subarray(0, derLength(f.contents)), covered) : undefined;
+    const token = f.contents.subarray(0, derLength(f.contents));
+    const isDocTimestamp = f.subFilter === 'ETSI.RFC3161';
+    let docTsTime: Date | undefined;
+    let cms: CmsCheck | undefined;
+    if (rangeShapeOk && isDocTimestamp) {
+      // Document timestamp (PAdES B-LTA): a TSA token whose imprint is the hash of the byte range.
+      try {
+        const info = readTimestampToken(token);
+        cms = checkCms(token, info.tstInfoDer);
+        const imprintOk = createHash(DIGEST_BY_OID[info.hashOid] ?? 'sha256').update(covered).digest().equals(info.messageImprint);
+        if (!imprintOk) cms = { ...cms, signatureOk: false, digestOk: false };
+        docTsTime = info.genTime;
+      } catch {
+        cms = { signatureOk: false, digestOk: false, certs: [], keyOk: false, problem: 'Không đọc được dấu thời gian của tài liệu' };
+      }
+    } else if (rangeShapeOk) {
+      cms = checkCms(token, covered);
+    }
     if (!rangeShapeOk) problems.push('Vùng dữ liệu được ký (ByteRange) không hợp lệ');
     if (cms?.problem) problems.push(cms.problem);
     const byteRangeIntact = rangeShapeOk && !!cms?.signatureOk;
@@ -401,6 +436,10 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
       } catch {
         problems.push('Dấu thời gian không đọc được');
       }
+    }
+    if (docTsTime && cms?.signatureOk) {
+      tsTime = docTsTime;
+      timestamped = true;
     }
     const at = tsTime ?? f.claimedTime ?? signingTimeAttr(cms?.signerInfo);
     const signingTimeSource = tsTime ? 'timestamp' : at ? 'claimed' : 'unknown';

@@ -69,3 +69,37 @@ describe('Signing every corpus PDF: it signs and verifies, or is refused with a 
     });
   }
 });
+
+describe('Verifying every corpus PDF as it comes', function () {
+  this.timeout(120000);
+  if (!existsSync(corpus)) return;
+  it('never crashes: each file gets a report or one Vietnamese AppError', async () => {
+    for (const file of listPdfs(corpus)) {
+      try {
+        const report = await verifyPdf(readFileSync(file), trust());
+        expect(report.message, file).to.be.a('string').and.not.equal('');
+      } catch (e) {
+        expect(e, `${relative(corpus, file)}: ${String(e)}`).to.be.instanceOf(AppError);
+      }
+    }
+  });
+
+  it('accepts a second signature added by another tool as an annotation/form change to the first', async () => {
+    const file = join(corpus, 'minimal-signed-twice-no-sig-type.pdf');
+    const report = await verifyPdf(readFileSync(file), trust());
+    expect(report.signatures.map((s) => s.modificationsAfter)).to.deep.equal(['annotations_or_forms', 'none']);
+    expect(report.signatures.every((s) => s.byteRangeIntact)).to.equal(true);
+  });
+
+  it('checks a PAdES-LTA document timestamp against the hash of its byte range', async () => {
+    const report = await verifyPdf(readFileSync(join(corpus, 'pades-lta-dss-indirect-arrs-test.pdf')), trust());
+    const ts = report.signatures.find((s) => s.subFilter === 'ETSI.RFC3161')!;
+    expect(ts).to.include({ byteRangeIntact: true, signingTimeSource: 'timestamp' });
+  });
+
+  it('flags bytes appended after the signed range in the coverage anomaly samples', async () => {
+    const report = await verifyPdf(readFileSync(join(corpus, 'coverage-anomalies/tail-uncovered.pdf')), trust());
+    expect(report.signatures[0]!.coversWholeFile).to.equal(false);
+    expect(report.verdict).to.equal('invalid');
+  });
+});
