@@ -1,5 +1,8 @@
 // Route wiring only: paths → guards → controller methods.
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router } from 'express';
+import { h } from './handler.ts';
+
+export { h };
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import { authController } from '../controllers/auth.controller.ts';
@@ -8,15 +11,11 @@ import { adminController } from '../controllers/admin.controller.ts';
 import { healthController } from '../controllers/health.controller.ts';
 import { requireAnyRole, requireLogin } from '../middleware/access.ts';
 import { documentsRoutes } from './documents.routes.ts';
+import { searchRoutes } from './search.routes.ts';
 import { tasksRoutes } from './tasks.routes.ts';
 import { signingRoutes } from './signing.routes.ts';
 import { axisRoutes } from './axis.routes.ts';
 import { apiRoutes } from './api.routes.ts';
-
-/** Express 5 forwards rejected promises, but the explicit wrapper keeps the types honest. */
-export const h = (fn: (req: Request, res: Response) => unknown): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
-  Promise.resolve(fn(req, res)).catch(next);
-};
 
 export function operationsRoutes(ctx: AppContext, registry: Registry): Router {
   const r = Router();
@@ -58,6 +57,7 @@ export function webRoutes(ctx: AppContext): Router {
   r.get('/admin/audit', adminOnly, h(admin.audit));
 
   r.use(documentsRoutes(ctx));
+  r.use(searchRoutes(ctx));
   r.use(tasksRoutes(ctx));
   r.use(signingRoutes(ctx));
   r.use(axisRoutes(ctx));

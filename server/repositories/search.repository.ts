@@ -1,0 +1,195 @@
+// Search over documents, and the one place that says which documents a user may list (issue 3
+// items 6 and 10). Every query here reads `document` aliased `d`.
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { Actor } from '../domain/actor.ts';
+
+/** Roles that see every document of their agency (DOMAIN.md §1: văn thư, lãnh đạo; and administrators). */
+export const AGENCY_WIDE_ROLES = ['clerk', 'leader', 'admin'] as const;
+
+/**
+ * Which documents the actor may see, as a condition on `document as d`:
+ * - in an agency where they are clerk, leader or admin: every document of that agency;
+ * - in an agency where they hold other roles: the documents they created, those assigned to them or
+ *   to one of their units there (lead, co-handling, for information; active assignments), and, for
+ *   a head of unit, the outgoing documents drafted by that unit once submitted (they review them).
+ * Never anything of an agency where they hold no role. Mirrors canSee in services/document-access.ts.
+ */
+export function visibleDocumentsFilter(actor: Actor) {
+  return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
+    const wide = new Set<string>();
+    const narrow = new Map<string, { units: Set<string>; headUnits: Set<string> }>();
+    for (const r of actor.roles) {
+      if ((AGENCY_WIDE_ROLES as readonly string[]).includes(r.role)) wide.add(String(r.agencyId));
+    }
+    for (const r of actor.roles) {
+      const a = String(r.agencyId);
+      if (wide.has(a)) continue;
+      const n = narrow.get(a) ?? { units: new Set<string>(), headUnits: new Set<string>() };
+      if (r.unitId) n.units.add(String(r.unitId));
+      if (r.unitId && r.role === 'head') n.headUnits.add(String(r.unitId));
+      narrow.set(a, n);
+    }
+    const branches: Expression<SqlBool>[] = [];
+    if (wide.size) branches.push(eb('d.agencyId', 'in', [...wide]));
+    for (const [agencyId, n] of narrow) {
+      const mine: Expression<SqlBool>[] = [
+        eb('d.createdBy', '=', actor.userId),
+        eb.exists(
+          eb
+            .selectFrom('documentAssignment as da')
+            .select(sql`1`.as('one'))
+            .whereRef('da.documentId', '=', 'd.id')
+            .where('da.active', '=', true)
+            .where((w) => (n.units.size ? w.or([w('da.userId', '=', actor.userId), w('da.unitId', 'in', [...n.units])]) : w('da.userId', '=', actor.userId))),
+        ),
+      ];
+      if (n.headUnits.size) {
+        mine.push(eb.and([eb('d.direction', '=', 'outgoing'), eb('d.state', '<>', 'draft'), eb('d.draftingUnitId', 'in', [...n.headUnits])]));
+      }
+      branches.push(eb.and([eb('d.agencyId', '=', agencyId), eb.or(mine)]));
+    }
+    return branches.length ? eb.or(branches) : sql<SqlBool>`false`;
+  };
+}
+
+export interface SearchCriteria {
+  /** Folded tokens: each must occur in search_folded (trigram index). */
+  foldedTokens: string[];
+  /** NFC lower-case tokens with diacritics: documents containing them all rank first. */
+  exactTokens: string[];
+  agencyId?: string;
+  direction?: 'incoming' | 'outgoing';
+  typeCode?: string;
+  bookId?: string;
+  year?: number;
+  urgency?: number;
+  state?: string;
+  issuer?: string;
+  dateFrom?: string;
+  dateTo?: string;
+}
+
+export interface SearchKey {
+  /** 0: exact-diacritic matches, 1: the others. */
+  phase: 0 | 1;
+  id: string;
+}
+
+export interface SearchRow {
+  id: string;
+  agencyId: string;
+  direction: string;
+  state: string;
+  typeCode: string;
+  typeName: string;
+  codeNumber: string | null;
+  codeNotation: string | null;
+  subject: string;
+  issuerName: string | null;
+  signerFullName: string | null;
+  promulgationDate: string | null;
+  urgency: number;
+  dueDate: string | null;
+  bookNumber: number | null;
+  registeredAt: Date | null;
+}
+
+const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The original text a person reads, lower-cased: where exact-diacritic tokens are looked for. */
+const exactHaystack = sql<string>`lower(d.subject || ' ' || coalesce(d.code_number, '') || '/' || coalesce(d.code_notation, '') || ' ' || coalesce(d.issuer_name, '') || ' ' || coalesce(d.signer_full_name, '') || ' ' || left(coalesce(d.extracted_text, ''), 20000))`;
+
+export const searchRepository = {
+  /**
+   * One page of results, newest first within each phase (exact-diacritic matches, then the rest).
+   * Keyset pagination on (phase, id): each phase is an `order by id desc limit n` query, which
+   * PostgreSQL answers from the primary key or the trigram index without sorting every match.
+   */
+  async page(db: Executor, actor: Actor, c: SearchCriteria, after: SearchKey | null, limit: number): Promise<{ rows: SearchRow[]; next: SearchKey | null }> {
+    const ranked = c.exactTokens.length > 0;
+    const rows: (SearchRow & { phase: 0 | 1 })[] = [];
+    const phases: (0 | 1)[] = ranked ? [0, 1] : [1];
+    for (const phase of phases) {
+      if (after && phase < after.phase) continue;
+      const want = limit + 1 - rows.length;
+      if (want <= 0) break;
+      const got = await this.phaseQuery(db, actor, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, want);
+      rows.push(...got.map((r) => ({ ...r, phase })));
+    }
+    const more = rows.length > limit;
+    const pageRows = rows.slice(0, limit);
+    const last = pageRows[pageRows.length - 1];
+    return { rows: pageRows.map(({ phase: _p, ...r }) => r), next: more && last ? { phase: last.phase, id: last.id } : null };
+  },
+
+  phaseQuery(db: Executor, actor: Actor, c: SearchCriteria, exact: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
+    let q = db
+      .selectFrom('document as d')
+      .select([
+        'd.id',
+        'd.agencyId',
+        'd.direction',
+        'd.state',
+        'd.typeCode',
+        'd.typeName',
+        'd.codeNumber',
+        'd.codeNotation',
+        'd.subject',
+        'd.issuerName',
+        'd.signerFullName',
+        'd.promulgationDate',
+        'd.urgency',
+        'd.dueDate',
+        'd.bookNumber',
+        'd.registeredAt',
+      ])
+      .where(visibleDocumentsFilter(actor));
+    for (const t of c.foldedTokens) q = q.where(sql<SqlBool>`d.search_folded like ${'%' + likeEscape(t) + '%'}`);
+    if (exact !== null) {
+      const all = sql<SqlBool>`(${sql.join(
+        c.exactTokens.map((t) => sql`strpos(${exactHaystack}, ${t}) > 0`),
+        sql` and `,
+      )})`;
+      q = q.where(exact === 0 ? all : sql<SqlBool>`not ${all}`);
+    }
+    if (c.agencyId) q = q.where('d.agencyId', '=', c.agencyId);
+    if (c.direction) q = q.where('d.direction', '=', c.direction);
+    if (c.typeCode) q = q.where('d.typeCode', '=', c.typeCode);
+    if (c.bookId) q = q.where('d.bookId', '=', c.bookId);
+    if (c.urgency !== undefined) q = q.where('d.urgency', '=', c.urgency);
+    if (c.state) q = q.where('d.state', '=', c.state);
+    if (c.issuer) {
+      const issuer = c.issuer;
+      q = q.where((eb) => eb.or([eb('d.issuerCode', '=', issuer), eb('d.issuerName', 'ilike', `%${likeEscape(issuer)}%`)]));
+    }
+    if (c.year !== undefined) q = q.where('d.promulgationDate', '>=', `${c.year}-01-01`).where('d.promulgationDate', '<', `${c.year + 1}-01-01`);
+    if (c.dateFrom) q = q.where('d.promulgationDate', '>=', c.dateFrom);
+    if (c.dateTo) q = q.where('d.promulgationDate', '<=', c.dateTo);
+    if (beforeId) q = q.where('d.id', '<', beforeId);
+    return q.orderBy('d.id', 'desc').limit(limit).execute() as Promise<SearchRow[]>;
+  },
+
+  listSaved(db: Executor, userId: string) {
+    return db.selectFrom('savedSearch').select(['id', 'name', 'query', 'createdAt']).where('userId', '=', userId).orderBy('name').execute();
+  },
+
+  findSaved(db: Executor, userId: string, id: string) {
+    return db.selectFrom('savedSearch').select(['id', 'name', 'query']).where('userId', '=', userId).where('id', '=', id).executeTakeFirst();
+  },
+
+  async insertSaved(db: Executor, userId: string, name: string, query: Record<string, unknown>): Promise<string> {
+    const row = await db.insertInto('savedSearch').values({ userId, name, query: JSON.stringify(query) }).returning('id').executeTakeFirstOrThrow();
+    return row.id;
+  },
+
+  async countSaved(db: Executor, userId: string): Promise<number> {
+    const r = await db.selectFrom('savedSearch').select((eb) => eb.fn.countAll<string>().as('n')).where('userId', '=', userId).executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+
+  async deleteSaved(db: Executor, userId: string, id: string): Promise<boolean> {
+    const r = await db.deleteFrom('savedSearch').where('userId', '=', userId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+};
