@@ -18,7 +18,7 @@ export {
   type FallbackPosition,
   type CommonSignOptions,
 } from './operations.ts';
-export { type PreparedSignature, type SignResult } from './pades-signer.ts';
+export { exportPrepared, importPrepared, type PreparedSignature, type SignResult } from './pades-signer.ts';
 export { verifyPdf, type VerifyOptions, type VerifyReport, type SignatureReport, type Modifications } from './verify.ts';
 export { generateSamplePki, SAMPLE_PASSPHRASE, type SampleManifest } from './sample-pki.ts';
 export { isoVietnam, placeDateLine } from './vn-format.ts';

@@ -311,3 +311,49 @@ export function findSignatureWidgets(o: OpenedPdf): { name: string; pageIndex: n
   });
   return out;
 }
+
+/**
+ * Splits a prepared signature for storage between the two requests of an external signing
+ * round-trip: the PDF bytes (for the blob store) and small JSON metadata (for the database).
+ */
+export function exportPrepared(p: PreparedSignature): { pdf: Buffer; meta: Record<string, unknown> } {
+  const b64 = (b: Buffer) => b.toString('base64');
+  return {
+    pdf: p.pdf,
+    meta: {
+      fieldName: p.fieldName,
+      contentsOffset: p.contentsOffset,
+      contentsHexLength: p.contentsHexLength,
+      byteRange: p.byteRange,
+      contentDigest: b64(p.contentDigest),
+      chain: p.chain.map(b64),
+      toBeSigned: b64(p.toBeSigned),
+      toBeSignedDigest: b64(p.toBeSignedDigest),
+      signingTime: p.signingTime.toISOString(),
+    },
+  };
+}
+
+export function importPrepared(pdf: Uint8Array, meta: Record<string, unknown>): PreparedSignature {
+  const buf = (v: unknown) => Buffer.from(String(v), 'base64');
+  const m = meta as Record<string, never>;
+  const prepared: PreparedSignature = {
+    pdf: Buffer.from(pdf),
+    fieldName: String(m.fieldName),
+    contentsOffset: Number(m.contentsOffset),
+    contentsHexLength: Number(m.contentsHexLength),
+    byteRange: (m.byteRange as unknown as number[]).map(Number) as [number, number, number, number],
+    contentDigest: buf(m.contentDigest),
+    chain: (m.chain as unknown as string[]).map(buf),
+    toBeSigned: buf(m.toBeSigned),
+    toBeSignedDigest: buf(m.toBeSignedDigest),
+    signingTime: new Date(String(m.signingTime)),
+  };
+  // The stored PDF must still hash to the digest the signer is about to sign.
+  const [a, b, c, d] = prepared.byteRange;
+  const digest = createHash('sha256').update(prepared.pdf.subarray(a, a + b)).update(prepared.pdf.subarray(c, c + d)).digest();
+  if (!digest.equals(prepared.contentDigest) || c + d !== prepared.pdf.length) {
+    throw new AppError('validation', 'Tệp PDF đang chờ ký đã bị thay đổi; hãy chuẩn bị ký lại');
+  }
+  return prepared;
+}

@@ -59,7 +59,8 @@ export function registerSigningCommands(program: Command): void {
     .option('--place <text>', 'địa danh trên dòng ngày tháng')
     .option('--notation <text>', 'số ký hiệu văn bản chính (tài liệu kèm theo)')
     .option('--tsa <url>', 'máy chủ dấu thời gian RFC 3161 (PAdES B-T)')
-    .action(async (o: Record<string, string | undefined>) => {
+    .option('--crl <file>', 'CRL của đơn vị cấp: từ chối ký nếu chứng thư đã bị thu hồi (lặp lại được)', collect, [] as string[])
+    .action(async (o: Record<string, string | undefined> & { crl: string[] }) => {
       const { loadPkcs12, signAsAgency, signAsLeader, signAttachment, stampNumber } = await signing();
       const { drawSealPng, drawSignaturePng } = await images();
       const { parseCertificate, readName } = await pki();
@@ -70,6 +71,7 @@ export function registerSigningCommands(program: Command): void {
       const chain = await key.certificateChain();
       const subject = readName(parseCertificate(chain[0]!).subject);
       const image = o.image ? readInput(o.image) : undefined;
+      const crls = o.crl.map(readInput);
       let result;
       if (o.as === 'leader') {
         result = await signAsLeader(input, key, {
@@ -77,6 +79,7 @@ export function registerSigningCommands(program: Command): void {
           signerName: o.name,
           signatureImage: image ?? drawSignaturePng(o.name ?? subject.commonName ?? ''),
           tsaUrl: o.tsa,
+          crls,
         });
       } else if (o.as === 'agency') {
         let pdf: Uint8Array = input;
@@ -84,11 +87,11 @@ export function registerSigningCommands(program: Command): void {
           if (!o.date) throw new AppError('validation', 'Cần --date khi ghi số (--number)');
           pdf = await stampNumber(pdf, { number: o.number, date: o.date, place: o.place });
         }
-        result = await signAsAgency(pdf, key, { sealImage: image ?? drawSealPng(subject.organization ?? subject.commonName ?? ''), tsaUrl: o.tsa });
+        result = await signAsAgency(pdf, key, { sealImage: image ?? drawSealPng(subject.organization ?? subject.commonName ?? ''), tsaUrl: o.tsa, crls });
       } else if (o.as === 'attachment') {
         const notation = o.notation ?? o.number;
         if (!notation) throw new AppError('validation', 'Cần --notation (số ký hiệu văn bản chính) khi ký tài liệu kèm theo');
-        result = await signAttachment(input, key, { notation, tsaUrl: o.tsa });
+        result = await signAttachment(input, key, { notation, tsaUrl: o.tsa, crls });
       } else {
         throw new AppError('validation', '--as phải là leader, agency hoặc attachment');
       }

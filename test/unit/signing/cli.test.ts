@@ -29,6 +29,22 @@ describe('The vanthu signing commands', function () {
     expect(untrusted.status).to.equal(1);
   });
 
+  it('generates a sample PKI with `certs sample --out DIR`', () => {
+    const out = join(dir, 'pki');
+    const r = vanthu(['certs', 'sample', '--out', out]);
+    expect(r.status, r.stderr).to.equal(0);
+    for (const f of ['root-ca.pem', 'issuing-ca.pem', 'crl/issuing-ca.crl', 'persons/nguyen-thi-lap-lanh-anh.p12', 'images/seal-uy-ban-nhan-dan-tinh-nghe-an.png', 'manifest.json']) {
+      expect(existsSync(join(out, f)), f).to.equal(true);
+    }
+  });
+
+  it('refuses to sign with a certificate revoked in the given CRL', () => {
+    const r = vanthu(['sign', '--in', join(dir, 'a.pdf'), '--out', join(dir, 'r.pdf'), '--p12', cert('invalid/pham-thi-thu-hoi.p12'), '--passphrase-env', 'VT_PASS', '--as', 'attachment', '--notation', '15/QĐ-UBND', '--crl', cert('crl/issuing-ca.crl')], { VT_PASS: PASS });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include('đã bị thu hồi');
+    expect(existsSync(join(dir, 'r.pdf'))).to.equal(false);
+  });
+
   it('refuses a wrong passphrase with a Vietnamese message, exit 1 and no output file', () => {
     const before = readFileSync(join(dir, 'a.pdf'));
     const r = vanthu(['sign', '--in', join(dir, 'a.pdf'), '--out', join(dir, 'x.pdf'), '--p12', cert('persons/nguyen-thi-lap-lanh-anh.p12'), '--passphrase-env', 'VT_WRONG', '--as', 'leader'], { VT_WRONG: 'sai' });

@@ -10,6 +10,8 @@ import { loadPkcs12 } from '../../../server/signing/key-source.ts';
 import { AppError } from '../../../server/errors.ts';
 import {
   completeExternalSignature,
+  exportPrepared,
+  importPrepared,
   prepareExternalSignature,
   signAsAgency,
   signAsLeader,
@@ -205,9 +207,12 @@ describe('Signing variants', function () {
         options: { position: 'CHỦ TỊCH', signatureImage: read('images/signature-tran-van-hung.png') },
       });
       expect(prepared.toBeSignedDigest).to.have.length(32);
-      child.stdin!.write(`${prepared.toBeSigned.toString('base64')}\n`);
+      // Between the two requests the web layer stores the PDF as a blob and the rest as JSON.
+      const stored = exportPrepared(prepared);
+      const restored = importPrepared(stored.pdf, JSON.parse(JSON.stringify(stored.meta)) as Record<string, unknown>);
+      child.stdin!.write(`${restored.toBeSigned.toString('base64')}\n`);
       const signature = Buffer.from((await lines.next()).value as string, 'base64');
-      const done = await completeExternalSignature(prepared, signature, { tsaUrl: tsa.url });
+      const done = await completeExternalSignature(restored, signature, { tsaUrl: tsa.url });
       const report = await verifyPdf(done.pdf, trust());
       expect(report.verdict, report.message).to.equal('valid');
       expect(report.signatures[0]!.signerName).to.equal('Trần Văn Hùng');
