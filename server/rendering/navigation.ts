@@ -12,6 +12,11 @@ interface NavEntry {
 export const NAV_ENTRIES: NavEntry[] = [
   // documents
   // tasks
+  { href: '/tasks', label: 'Nhiệm vụ', roles: ['leader', 'clerk', 'head', 'specialist', 'admin'] },
+  { href: '/tasks/debts', label: 'Nợ văn bản chỉ đạo', roles: ['leader', 'clerk', 'head'] },
+  { href: '/dashboard', label: 'Bảng điều hành', roles: ['leader', 'clerk', 'head', 'specialist', 'admin'] },
+  { href: '/notifications', label: 'Thông báo', roles: 'any' },
+  { href: '/calendar', label: 'Lịch làm việc', roles: ['admin'], anyAgency: true },
   // signing
   // axis
   // administration

@@ -477,3 +477,41 @@ export async function closeTasksOfDocument(
   for (const t of open) await closeTask(trx, e.actor, t, { replyDocumentId: e.replyDocumentId, note: e.note ?? (e.replyDocumentId ? null : 'Văn bản đã được xử lý xong.') }, today);
   return open.length;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Per-agency rules: the "sắp đến hạn" window and the default handling time.
+
+const settingsInput = z.object({
+  nearDueWorkingDays: z.coerce.number({ message: 'phải là số' }).int('phải là số nguyên').min(0, 'từ 0 đến 30').max(30, 'từ 0 đến 30'),
+  defaultWorkingDays: z.coerce.number({ message: 'phải là số' }).int('phải là số nguyên').min(1, 'từ 1 đến 365').max(365, 'từ 1 đến 365'),
+});
+
+export async function taskSettings(db: Executor, actor: Actor) {
+  return actor.activeAgencyId ? taskRepository.setting(db, actor.activeAgencyId) : { nearDueWorkingDays: 3, defaultWorkingDays: 10 };
+}
+
+export async function updateTaskSettings(db: Database, actor: Actor, raw: unknown): Promise<void> {
+  const agencyId = actor.activeAgencyId;
+  if (!agencyId || !hasRole(actor, agencyId, 'leader', 'admin')) throw new AppError('forbidden', 'Chỉ lãnh đạo hoặc quản trị cơ quan được sửa quy định thời hạn.');
+  const input = parseInput(settingsInput, raw);
+  await db.transaction().execute(async (trx) => {
+    const before = await taskRepository.setting(trx, agencyId);
+    await taskRepository.upsertSetting(trx, agencyId, input);
+    await appendAudit(trx, { actor: auditActor(actor), agencyId, action: 'task.settings.updated', entityType: 'task_setting', entityId: agencyId, before, after: input });
+  });
+}
+
+/** Documents and people offered by the "giao nhiệm vụ" form. */
+export async function newTaskFormModel(db: Executor, actor: Actor) {
+  const agencyId = actor.activeAgencyId;
+  if (!agencyId || !hasRole(actor, agencyId, 'leader', 'clerk')) throw new AppError('forbidden', 'Chỉ lãnh đạo hoặc văn thư được giao nhiệm vụ.');
+  return {
+    documents: await people.recentDocuments(db, agencyId, 200),
+    units: await people.unitsOf(db, agencyId),
+    users: await people.usersOf(db, agencyId),
+    settings: await taskRepository.setting(db, agencyId),
+  };
+}
+
+export const canGiveTasks = (actor: Actor): boolean => !!actor.activeAgencyId && hasRole(actor, actor.activeAgencyId, 'leader', 'clerk');
+export const canSetRules = (actor: Actor): boolean => !!actor.activeAgencyId && hasRole(actor, actor.activeAgencyId, 'leader', 'admin');
