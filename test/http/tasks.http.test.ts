@@ -128,7 +128,7 @@ describe('directive tracking pages over HTTP', function () {
       r.on('end', () => cb(null, Buffer.concat(chunks)));
     }).expect(200);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(xlsx.body as Buffer);
+    await wb.xlsx.load(xlsx.body as Parameters<typeof wb.xlsx.load>[0]);
     expect(wb.worksheets.map((w) => w.name)).to.include.members(['Tổng hợp', 'Xếp hạng']);
     expect(wb.getWorksheet('Tổng hợp')!.getCell('A6').value).to.equal('Được giao trong kỳ');
     const bad = await leader.get('/dashboard?period=month&month=13').expect(422);
