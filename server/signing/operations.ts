@@ -123,7 +123,10 @@ async function planLeader(pdf: Uint8Array, o: LeaderSignOptions, chain: Buffer[]
   const aspect = img.width / img.height;
   let pageIndex: number;
   let rect: Rect;
-  const { lines } = await extractLines(pdf).catch(() => ({ lines: [] as TextLine[] }));
+  const { lines } = await extractLines(pdf, undefined, {
+    lastPageFirst: true,
+    stopWhen: (pageLines) => findLines(pageLines, name, 'contains').length > 0,
+  }).catch(() => ({ lines: [] as TextLine[] }));
   const nameLine = findLines(lines, name)[0] ?? findLines(lines, name, 'contains')[0];
   if (nameLine) {
     pageIndex = nameLine.pageIndex;

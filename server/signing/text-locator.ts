@@ -24,14 +24,25 @@ interface RawItem {
   height: number;
 }
 
-export async function extractLines(pdf: Uint8Array, pageIndexes?: number[]): Promise<{ pageCount: number; lines: TextLine[] }> {
+/**
+ * Text lines of the given pages (default: all, in order). With `lastPageFirst` the pages are read
+ * from the end and reading stops at the first page for which `stopWhen` is true: the signature block
+ * is on the last page, so a long document is not fully parsed.
+ */
+export async function extractLines(
+  pdf: Uint8Array,
+  pageIndexes?: number[],
+  opts: { lastPageFirst?: boolean; stopWhen?: (pageLines: TextLine[]) => boolean } = {},
+): Promise<{ pageCount: number; lines: TextLine[] }> {
   // pdfjs may transfer/detach the buffer it is given: always hand it a copy.
   const task = getDocument({ data: new Uint8Array(pdf), isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: 0 });
   const doc = await task.promise;
   try {
     const lines: TextLine[] = [];
-    const pages = pageIndexes ?? Array.from({ length: doc.numPages }, (_, i) => i);
+    const all = Array.from({ length: doc.numPages }, (_, i) => i);
+    const pages = pageIndexes ?? (opts.lastPageFirst ? all.reverse() : all);
     for (const pageIndex of pages) {
+      const firstOfPage = lines.length;
       if (pageIndex < 0 || pageIndex >= doc.numPages) continue;
       const page = await doc.getPage(pageIndex + 1);
       const content = await page.getTextContent();
@@ -90,6 +101,7 @@ export async function extractLines(pdf: Uint8Array, pageIndexes?: number[]): Pro
           items: row.map((it) => ({ str: it.str.normalize('NFC'), x: it.transform[4]!, width: it.width })),
         });
       }
+      if (opts.stopWhen?.(lines.slice(firstOfPage))) break;
     }
     return { pageCount: doc.numPages, lines };
   } finally {

@@ -234,6 +234,13 @@ describe('Signing variants', function () {
     expect(String(xo.dict.get(PDFName.of('Resources')))).to.not.include('XObject');
   });
 
+  it('finds the signature block on the last page of a multi-page document', async () => {
+    const res = await signAsLeader(await makeDecree30Pdf({ pages: 3 }), await key('persons/nguyen-thi-lap-lanh-anh.p12'), leaderOpts());
+    const doc = await PDFDocument.load(res.pdf);
+    const widget = doc.getForm().getFields()[0]!.acroField.getWidgets()[0]!;
+    expect(doc.getPages().findIndex((p) => p.ref === widget.P())).to.equal(2);
+  });
+
   it('signs with ECDSA P-256 and RSA-3072 keys', async () => {
     const ec = await key('agencies/uy-ban-nhan-dan-xa-hung-loc.p12');
     const rsa3072 = await key('persons/dang-quoc-khanh.p12');
