@@ -1,6 +1,7 @@
 // The Express application, built from injected dependencies so tests run it on their own database.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -9,9 +10,12 @@ import type { AppContext } from './app-context.ts';
 import { setupViews, VIEWS_DIR } from './rendering/views.ts';
 import { cookies, loadActor } from './middleware/session.ts';
 import { csrf } from './middleware/csrf.ts';
+import { multipart } from './middleware/multipart.ts';
 import { pageModel } from './middleware/page-model.ts';
 import { errorHandler, notFound } from './middleware/error-handler.ts';
 import { operationsRoutes, webRoutes } from './routes/index.ts';
+
+const PDFJS_BUILD_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'build');
 
 export function createApp(ctx: AppContext): Express {
   const { config, db, logger } = ctx;
@@ -62,12 +66,15 @@ export function createApp(ctx: AppContext): Express {
   );
 
   app.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
+  // The PDF viewer's library and worker, straight from the installed pdfjs-dist (no copy to keep in sync).
+  app.use('/assets/pdfjs', express.static(path.join(PDFJS_BUILD_DIR), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
   app.use(operationsRoutes(ctx, registry));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '1mb' }));
   app.use(cookies);
   app.use(loadActor(db));
+  app.use(multipart(config.uploadMaxBytes));
   app.use(csrf(config.sessionSecret, config.cookieSecure));
   app.use(pageModel(db));
   app.use(webRoutes(ctx));

@@ -11,6 +11,10 @@ interface NavEntry {
 
 export const NAV_ENTRIES: NavEntry[] = [
   // documents
+  { href: '/documents/incoming', label: 'Văn bản đến', roles: 'any' },
+  { href: '/documents/outgoing', label: 'Văn bản đi', roles: 'any' },
+  { href: '/search', label: 'Tra cứu', roles: 'any' },
+  { href: '/books', label: 'Sổ văn bản', roles: ['clerk', 'leader', 'admin'] },
   // tasks
   { href: '/tasks', label: 'Nhiệm vụ', roles: ['leader', 'clerk', 'head', 'specialist', 'admin'] },
   { href: '/tasks/debts', label: 'Nợ văn bản chỉ đạo', roles: ['leader', 'clerk', 'head'] },
