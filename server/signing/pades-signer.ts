@@ -5,7 +5,7 @@
 // Split into prepare/complete so an external signer (USB token, remote service) can sign the
 // signed-attributes in between; local keys just run both halves.
 import { createHash } from 'node:crypto';
-import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString, type PDFImage } from '@cantoo/pdf-lib';
+import { PDFHexString, PDFName, PDFRef, PDFString, type PDFImage } from '@cantoo/pdf-lib';
 import { SignPdf, Signer } from '@signpdf/signpdf';
 import { AppError } from '../errors.ts';
 import { buildSignedData, signedAttributesDer, signatureValueOf } from './cms.ts';
