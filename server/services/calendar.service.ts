@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Database, Executor } from '../db/database.ts';
 import type { CalendarOverrideRow } from '../db/tables/tasks.tables.ts';
 import { createPool, createDatabase } from '../db/database.ts';
+import { loadConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { hasAnyRole, actorLabel, type Actor } from '../domain/actor.ts';
 import { createWorkingCalendar, type CalendarOverrides, type WorkingCalendar } from '../domain/working-calendar.ts';
@@ -144,4 +145,13 @@ export async function calendarYearModel(db: Executor, year: number) {
     makeUpDays: cal.makeUpWorkingDaysOf(year),
     overrides: await calendarRepository.listYear(db, year),
   };
+}
+
+/**
+ * The loader wired into `vanthu calendar …`: reads DATABASE_URL at the time of the command (not at
+ * start-up, so that other commands are not affected), and uses the statutory calendar without it.
+ */
+export async function cliCalendarOverrides(year: number): Promise<CalendarOverrides> {
+  const load = databaseOverridesLoader(loadConfig().databaseUrl);
+  return load ? load(year) : {};
 }

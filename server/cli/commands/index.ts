@@ -8,6 +8,6 @@ import { registerAdminCommands } from './admin.command.ts';
 export function registerCommands(program: Command): void {
   registerSigningCommands(program);
   registerEdxmlCommands(program);
-  registerCalendarCommands(program);
+  registerCalendarCommands(program, (year) => import('../../services/calendar.service.ts').then((m) => m.cliCalendarOverrides(year)));
   registerAdminCommands(program);
 }
