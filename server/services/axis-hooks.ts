@@ -32,3 +32,28 @@ export async function onIncomingStatus(trx: Executor, e: IncomingStatusEvent): P
     .where('id', '=', recipientId)
     .execute();
 }
+
+export interface OutgoingReleased {
+  documentId: string;
+  agencyId: string;
+  /** Recipient rows of agencies not served by this node: to be delivered over the axis. */
+  recipientIds: string[];
+}
+
+/** Called in the release transaction: the outbox rows for remote recipients are written here. */
+export async function onOutgoingReleased(trx: Executor, e: OutgoingReleased): Promise<void> {
+  void trx;
+  void e;
+}
+
+export interface OutgoingRecalled {
+  documentId: string;
+  agencyId: string;
+  reason: string;
+}
+
+/** Called in the recall transaction: recall requests (edXML business type 1 / status 13) are queued here. */
+export async function onOutgoingRecalled(trx: Executor, e: OutgoingRecalled): Promise<void> {
+  void trx;
+  void e;
+}

@@ -22,6 +22,7 @@ import { loadVisibleDocument } from './document-access.ts';
 import { ensureDefaultBooks, takeNumber } from './book.service.ts';
 import { linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
+import { onOutgoingRecalled, onOutgoingReleased } from './axis-hooks.ts';
 
 /** A specialist (or head, leader, clerk) drafts a document with its file (dự thảo, version 1). */
 export async function createDraft(ctx: AppContext, actor: Actor, agencyId: string, raw: unknown, uploads: Upload[]): Promise<DocumentRow> {
@@ -206,9 +207,11 @@ export async function releaseOutgoing(ctx: AppContext, actor: Actor, id: string,
       const recipientId = await documentRepository.addRecipient(trx, { documentId: doc.id, kind: 'agency', unitId: null, agencyCode: target.qcvnCode ?? target.d20Code, agencyName: target.name, status: 'delivered' });
       await deliverLocally(trx, doc, target.id, recipientId, toSend);
     }
+    const remote: string[] = [];
     for (const code of external) {
-      await documentRepository.addRecipient(trx, { documentId: doc.id, kind: 'agency', unitId: null, agencyCode: code, agencyName: code, status: 'pending' });
+      remote.push(await documentRepository.addRecipient(trx, { documentId: doc.id, kind: 'agency', unitId: null, agencyCode: code, agencyName: code, status: 'pending' }));
     }
+    if (remote.length) await onOutgoingReleased(trx, { documentId: doc.id, agencyId: doc.agencyId, recipientIds: remote });
     await recordTransition(trx, { doc, actor, action: 'release', to, data: { units: input.unitIds.length, agencies: input.agencyIds.length, external: external.length } });
   });
 }
@@ -249,6 +252,7 @@ export async function recallOutgoing(ctx: AppContext, actor: Actor, id: string, 
   await withDraft(ctx, actor, id, 'recall', async (trx, doc, to) => {
     await trx.updateTable('documentRecipient').set({ status: 'recall_requested', statusNote: reason, updatedAt: new Date() }).where('documentId', '=', doc.id).where('kind', '=', 'agency').execute();
     await recordTransition(trx, { doc, actor, action: 'recall', to, note: reason });
+    await onOutgoingRecalled(trx, { documentId: doc.id, agencyId: doc.agencyId, reason });
   });
 }
 
