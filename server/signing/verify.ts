@@ -207,6 +207,7 @@ async function buildTrustedChain(signer: pkijs.Certificate, pool: pkijs.Certific
     const candidates = [...roots, ...pool].filter((c) => c.subject.isEqual(current.issuer));
     let next: pkijs.Certificate | undefined;
     for (const cand of candidates) {
+      if (!isCaCertificate(cand)) continue; // RFC 5280 §4.2.1.9: only CA certificates may issue
       try {
         if (await current.verify(cand)) {
           next = cand;
@@ -222,6 +223,35 @@ async function buildTrustedChain(signer: pkijs.Certificate, pool: pkijs.Certific
     current = next;
   }
   return undefined;
+}
+
+function isCaCertificate(c: pkijs.Certificate): boolean {
+  const bc = c.extensions?.find((e) => e.extnID === OID.basicConstraints)?.parsedValue as pkijs.BasicConstraints | undefined;
+  const ku = keyUsageOf(c);
+  // Old self-signed roots without extensions are accepted only when explicitly trusted (v1 roots).
+  if (!c.extensions?.length) return true;
+  return !!bc?.cA && (!ku.present || ku.keyCertSign);
+}
+
+/** ESS signing-certificate(-v2) must name the certificate that made the signature (RFC 5035). */
+function essCertMatches(si: pkijs.SignerInfo | undefined, signerDer: Buffer | undefined): boolean | undefined {
+  const attr = si?.signedAttrs?.attributes.find((a) => a.type === OID.signingCertificateV2 || a.type === '1.2.840.113549.1.9.16.2.12');
+  if (!attr || !signerDer) return undefined;
+  try {
+    const certs = (attr.values[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+    const first = certs.valueBlock.value[0] as asn1js.Sequence;
+    const parts = first.valueBlock.value;
+    let alg = attr.type === OID.signingCertificateV2 ? 'sha256' : 'sha1';
+    let hashBlock = parts[0];
+    if (attr.type === OID.signingCertificateV2 && parts[0] instanceof asn1js.Sequence) {
+      alg = DIGEST_BY_OID[new pkijs.AlgorithmIdentifier({ schema: parts[0] }).algorithmId] ?? 'sha256';
+      hashBlock = parts[1];
+    }
+    const expected = Buffer.from((hashBlock as asn1js.OctetString).valueBlock.valueHexView);
+    return createHash(alg).update(signerDer).digest().equals(expected);
+  } catch {
+    return false;
+  }
 }
 
 async function revocationOf(cert: pkijs.Certificate, issuer: pkijs.Certificate | undefined, crls: pkijs.CertificateRevocationList[], at: Date, trustedTime: boolean): Promise<boolean | null> {
@@ -413,6 +443,7 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     if (!rangeShapeOk) problems.push('Vùng dữ liệu được ký (ByteRange) không hợp lệ');
     if (cms?.problem) problems.push(cms.problem);
     const byteRangeIntact = rangeShapeOk && !!cms?.signatureOk;
+    if (essCertMatches(cms?.signerInfo, cms?.signerDer) === false) problems.push('Thuộc tính signing-certificate không khớp chứng thư số của người ký');
     if (rangeShapeOk && cms && !cms.problem && !cms.signatureOk) problems.push(cms.digestOk ? 'Giá trị chữ ký không đúng' : 'Nội dung đã bị thay đổi sau khi ký');
     const coversWholeFile = rangeShapeOk && o2! + l2! === bytes.length;
     const names = cms?.signer ? readName(cms.signer.subject) : {};
