@@ -142,7 +142,9 @@ export const documentRepository = {
       .selectFrom('document as d')
       .select([
         'd.id',
+        'd.direction',
         'd.state',
+        'd.typeCode',
         'd.typeName',
         'd.codeNumber',
         'd.codeNotation',
