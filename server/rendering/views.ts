@@ -10,6 +10,8 @@ export const VIEWS_DIR = path.resolve(here, '..', '..', 'views');
 const vnDateTime = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'medium' });
 const vnDate = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short' });
 
+const FILE_ROLE_LABELS: Record<string, string> = { main: 'văn bản', attachment: 'phụ lục', scan: 'bản quét', draft: 'dự thảo', evidence: 'kết quả xử lý' };
+
 export function setupViews(app: Express): void {
   app.engine(
     'hbs',
@@ -25,6 +27,7 @@ export function setupViews(app: Express): void {
         dateTime: (d: unknown) => (d ? vnDateTime.format(new Date(d as string)) : ''),
         date: (d: unknown) => (d ? vnDate.format(new Date(d as string)) : ''),
         json: (v: unknown) => JSON.stringify(v, null, 2),
+        fileRole: (r: unknown) => FILE_ROLE_LABELS[String(r)] ?? String(r),
       },
     }),
   );

@@ -133,13 +133,10 @@ export const documentRepository = {
   /**
    * The lists of Văn bản đến / đi. Visibility (issue 3 item 6): clerks, leaders and administrators see
    * the whole agency; others what they created, are assigned to (personally or through their unit),
-   * co-handle or are informed of. Urgent first, then newest; keyset pagination on id.
+   * co-handle or are informed of. Urgent first, then newest; keyset pagination on (urgency, id).
    */
   list(db: Executor, actor: Actor, f: ListFilter) {
-    const seesAll = actor.roles.some((r) => r.agencyId === f.agencyId && (r.role === 'clerk' || r.role === 'leader' || r.role === 'admin'));
-    const units = actor.roles.filter((r) => r.agencyId === f.agencyId && r.unitId).map((r) => r.unitId as string);
-    return db
-      .selectFrom('document as d')
+    return visible(db, actor, f.agencyId, f.direction)
       .select([
         'd.id',
         'd.direction',
@@ -158,28 +155,7 @@ export const documentRepository = {
         'd.createdAt',
         'd.signerFullName',
       ])
-      .where('d.agencyId', '=', f.agencyId)
-      .where('d.direction', '=', f.direction)
       .where('d.state', 'in', f.states.length ? f.states : ['-'])
-      .$if(!seesAll, (qb) =>
-        qb.where((eb) =>
-          eb.or([
-            eb('d.createdBy', '=', actor.userId),
-            eb.exists(
-              eb
-                .selectFrom('documentAssignment as a')
-                .select('a.id')
-                .whereRef('a.documentId', '=', 'd.id')
-                .where('a.active', '=', true)
-                .where((e2) => e2.or([e2('a.userId', '=', actor.userId), ...(units.length ? [e2('a.unitId', 'in', units)] : [])])),
-            ),
-            // Reviewers of drafts: the head of the drafting unit sees drafts submitted from it.
-            ...(units.length && actor.roles.some((r) => r.agencyId === f.agencyId && r.role === 'head')
-              ? [eb.and([eb('d.draftingUnitId', 'in', units), eb('d.state', '<>', 'draft')])]
-              : []),
-          ]),
-        ),
-      )
       .$if(Boolean(f.overdueOn), (qb) => qb.where('d.handlingDeadline', '<', f.overdueOn!))
       .$if(Boolean(f.after), (qb) =>
         qb.where((eb) => eb.or([eb('d.urgency', '<', f.after!.urgency), eb.and([eb('d.urgency', '=', f.after!.urgency), eb('d.id', '<', f.after!.id)])])),
@@ -190,7 +166,44 @@ export const documentRepository = {
       .execute();
   },
 
+  /** Counts per state of what the person sees (home page), plus overdue ones. */
+  async countsByState(db: Executor, actor: Actor, agencyId: string, direction: 'incoming' | 'outgoing', today: string) {
+    const rows = await visible(db, actor, agencyId, direction)
+      .select(['d.state', (eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.sum<string>(eb.case().when('d.handlingDeadline', '<', today).then(1).else(0).end()).as('overdue')])
+      .groupBy('d.state')
+      .execute();
+    return rows.map((r) => ({ state: r.state, count: Number(r.n), overdue: Number(r.overdue ?? 0) }));
+  },
+
   count(db: Executor) {
     return db.selectFrom('document').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n));
   },
 };
+
+/** The documents of an agency and direction that this person may see (issue 3 item 6). */
+function visible(db: Executor, actor: Actor, agencyId: string, direction: 'incoming' | 'outgoing') {
+  const seesAll = actor.roles.some((r) => r.agencyId === agencyId && (r.role === 'clerk' || r.role === 'leader' || r.role === 'admin'));
+  const units = actor.roles.filter((r) => r.agencyId === agencyId && r.unitId).map((r) => r.unitId as string);
+  const isHead = actor.roles.some((r) => r.agencyId === agencyId && r.role === 'head');
+  return db
+    .selectFrom('document as d')
+    .where('d.agencyId', '=', agencyId)
+    .where('d.direction', '=', direction)
+    .$if(!seesAll, (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb('d.createdBy', '=', actor.userId),
+          eb.exists(
+            eb
+              .selectFrom('documentAssignment as a')
+              .select('a.id')
+              .whereRef('a.documentId', '=', 'd.id')
+              .where('a.active', '=', true)
+              .where((e2) => e2.or([e2('a.userId', '=', actor.userId), ...(units.length ? [e2('a.unitId', 'in', units)] : [])])),
+          ),
+          // Reviewers of drafts: the head of the drafting unit sees drafts submitted from it.
+          ...(units.length && isHead ? [eb.and([eb('d.draftingUnitId', 'in', units), eb('d.state', '<>', 'draft')])] : []),
+        ]),
+      ),
+    );
+}
