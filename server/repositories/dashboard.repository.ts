@@ -1,6 +1,6 @@
-// Figures of the directive-tracking dashboards. Every count is a range over indexed columns
-// (assigned_on, completed_on, deadline with completed_on null) within a set of agencies, so the
-// province's whole subtree is counted by index scans rather than by reading task rows.
+// Figures of the directive-tracking dashboards. Period figures (received, on time, late) are sums of
+// the monthly counters kept by triggers (task_month_stat); the live figures of open tasks (overdue,
+// near due) are ranges over the partial index of open tasks by deadline, read from the index alone.
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 
@@ -34,15 +34,23 @@ const scope = (f: FigureFilter) => {
 export const dashboardRepository = {
   async figures(db: Executor, f: FigureFilter): Promise<Figures> {
     const w = scope(f);
-    const r = await sql<Record<keyof Figures, string>>`
-      select
-        (select count(*) from task t where ${w} and t.assigned_on between ${f.from}::date and ${f.to}::date) as received,
-        c.processed, c.on_time as "onTime", c.late,
-        o.overdue, o.near_due as "nearDue", o.in_progress as "inProgress"
-      from (select count(*) as processed,
+    // Period figures of an agency or a unit come from the monthly counters (periods are whole
+    // months); a person's from the task rows, through the lead_user_id index.
+    const period = f.leadUserId
+      ? sql`select (select count(*) from task t where ${w} and t.assigned_on between ${f.from}::date and ${f.to}::date) as received,
+                   count(*) as processed,
                    count(*) filter (where t.completed_on <= t.deadline) as on_time,
                    count(*) filter (where t.completed_on > t.deadline) as late
-            from task t where ${w} and t.completed_on between ${f.from}::date and ${f.to}::date) c,
+            from task t where ${w} and t.completed_on between ${f.from}::date and ${f.to}::date`
+      : sql`select coalesce(sum(s.received), 0) as received, coalesce(sum(s.on_time + s.late), 0) as processed,
+                   coalesce(sum(s.on_time), 0) as on_time, coalesce(sum(s.late), 0) as late
+            from task_month_stat s
+            where s.agency_id = any(${f.agencyIds}::bigint[]) ${f.leadUnitId ? sql`and s.lead_unit_id = ${f.leadUnitId}` : sql``}
+              and s.month between date_trunc('month', ${f.from}::date)::date and date_trunc('month', ${f.to}::date)::date`;
+    const r = await sql<Record<keyof Figures, string>>`
+      select c.received, c.processed, c.on_time as "onTime", c.late,
+        o.overdue, o.near_due as "nearDue", o.in_progress as "inProgress"
+      from (${period}) c,
            (select count(*) filter (where t.deadline < ${f.today}::date) as overdue,
                    count(*) filter (where t.deadline >= ${f.today}::date and t.deadline <= ${f.nearLimit}::date) as near_due,
                    count(*) filter (where t.deadline > ${f.nearLimit}::date) as in_progress
@@ -55,20 +63,21 @@ export const dashboardRepository = {
   async ranking(db: Executor, f: { agencyIds: string[]; from: string; to: string; today: string }) {
     const ids = sql`${f.agencyIds}::bigint[]`;
     const r = await sql<{ unitId: string; unitName: string; agencyName: string; received: string; onTime: string; late: string; overdue: string; urges: string }>`
-      with r as (select t.lead_unit_id u, count(*) n from task t
-                 where t.agency_id = any(${ids}) and t.assigned_on between ${f.from}::date and ${f.to}::date and t.lead_unit_id is not null group by 1),
-           c as (select t.lead_unit_id u, count(*) filter (where t.completed_on <= t.deadline) on_time, count(*) filter (where t.completed_on > t.deadline) late
-                 from task t where t.agency_id = any(${ids}) and t.completed_on between ${f.from}::date and ${f.to}::date and t.lead_unit_id is not null group by 1),
+      with s as (select s.lead_unit_id u, sum(s.received) n, sum(s.on_time) on_time, sum(s.late) late from task_month_stat s
+                 where s.agency_id = any(${ids}) and s.lead_unit_id <> 0
+                   and s.month between date_trunc('month', ${f.from}::date)::date and date_trunc('month', ${f.to}::date)::date group by 1),
            o as (select t.lead_unit_id u, count(*) n from task t
                  where t.agency_id = any(${ids}) and t.completed_on is null and t.deadline < ${f.today}::date and t.lead_unit_id is not null group by 1),
            g as (select g.unit_id u, count(*) n from task_urge g
-                 where g.agency_id = any(${ids}) and g.urged_on between ${f.from}::date and ${f.to}::date and g.unit_id is not null group by 1)
-      select u.id::text as "unitId", u.name as "unitName",
-             (select n.name from agency_name n where n.agency_id = u.agency_id and n.valid_to is null order by n.valid_from desc limit 1) as "agencyName",
-             coalesce(r.n, 0) as received, coalesce(c.on_time, 0) as "onTime", coalesce(c.late, 0) as late,
+                 where g.agency_id = any(${ids}) and g.urged_on between ${f.from}::date and ${f.to}::date and g.unit_id is not null group by 1),
+           names as (select distinct on (n.agency_id) n.agency_id, n.name from agency_name n
+                     where n.agency_id = any(${ids}) and n.valid_to is null order by n.agency_id, n.valid_from desc)
+      select u.id::text as "unitId", u.name as "unitName", names.name as "agencyName",
+             coalesce(s.n, 0) as received, coalesce(s.on_time, 0) as "onTime", coalesce(s.late, 0) as late,
              coalesce(o.n, 0) as overdue, coalesce(g.n, 0) as urges
       from unit u
-      left join r on r.u = u.id left join c on c.u = u.id left join o on o.u = u.id left join g on g.u = u.id
+      left join s on s.u = u.id left join o on o.u = u.id left join g on g.u = u.id
+      left join names on names.agency_id = u.agency_id
       where u.agency_id = any(${ids}) and u.active`.execute(db);
     return r.rows.map((x) => ({ ...x, received: Number(x.received), onTime: Number(x.onTime), late: Number(x.late), overdue: Number(x.overdue), urges: Number(x.urges) }));
   },

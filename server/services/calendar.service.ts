@@ -23,9 +23,20 @@ export function overridesOf(rows: readonly Pick<CalendarOverrideRow, 'date' | 'k
   };
 }
 
-/** The calendar with every stored override (a few dozen rows: read whole, no cache to invalidate). */
+let cached: { key: string; cal: WorkingCalendar } | null = null;
+
+/**
+ * The calendar with every stored override. The rows (a few dozen) are read on every call, so a
+ * change made by another process is seen at once; the computed calendar is reused while they are
+ * unchanged, keeping its per-year holiday caches warm.
+ */
 export async function loadWorkingCalendar(db: Executor): Promise<WorkingCalendar> {
-  return createWorkingCalendar(overridesOf(await calendarRepository.listAll(db)));
+  const rows = await calendarRepository.listAll(db);
+  const key = JSON.stringify(rows.map((r) => [r.date, r.kind, r.name]));
+  if (cached?.key === key) return cached.cal;
+  const cal = createWorkingCalendar(overridesOf(rows));
+  cached = { key, cal };
+  return cal;
 }
 
 export async function overridesForYear(db: Executor, year: number): Promise<CalendarOverrides> {

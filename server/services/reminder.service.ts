@@ -9,7 +9,7 @@ import { appendAudit, SYSTEM_ACTOR } from './audit.service.ts';
 import { loadWorkingCalendar } from './calendar.service.ts';
 import { leadRecipients } from './task.service.ts';
 import { notifyUsers } from './task-notification.service.ts';
-import { nearDueLimit } from './task-state.ts';
+import { countWorkingDaysBetween, nearDueLimit } from './task-state.ts';
 
 const MAX_WINDOW = 30;
 const DEFAULT_WINDOW = 3;
@@ -42,7 +42,7 @@ export async function runReminders(db: Database, opts: { today?: string } = {}):
       const agencyId = String(t.agencyId);
       const lead = await leadRecipients(trx, t);
       if (t.deadline < today) {
-        const lateBy = cal.workingDaysBetween(t.deadline, today);
+        const lateBy = countWorkingDaysBetween(cal, t.deadline, today);
         result.overdue += await notifyUsers(trx, lead, {
           taskId: t.id,
           kind: 'overdue',
@@ -68,7 +68,7 @@ export async function runReminders(db: Database, opts: { today?: string } = {}):
           if (c.userId) coUsers.push(String(c.userId));
           else if (c.unitId) coUsers.push(...(await people.headsOfUnit(trx, String(c.unitId))));
         }
-        const left = cal.workingDaysBetween(today, t.deadline);
+        const left = countWorkingDaysBetween(cal, today, t.deadline);
         result.nearDue += await notifyUsers(trx, [...lead, ...coUsers], {
           taskId: t.id,
           kind: 'near_due',

@@ -2,6 +2,7 @@
 // is written twice: here for one task in memory, and as a CASE expression over indexed columns in
 // task.repository.ts (stateSql) so that lists and counts stay in SQL. Tests check they agree.
 import type { WorkingCalendar } from '../domain/working-calendar.ts';
+import { dayNumber, formatDateString, fromDayNumber } from '../domain/vietnam-time.ts';
 
 export type TaskState = 'in_progress' | 'near_due' | 'overdue' | 'done_on_time' | 'done_late';
 
@@ -36,4 +37,41 @@ export function taskStateOf(t: { deadline: string; completedOn: string | null },
   if (t.deadline < today) return 'overdue';
   if (t.deadline <= nearLimit) return 'near_due';
   return 'in_progress';
+}
+
+// Working days between two dates for whole lists (overdue by N working days on every row): one pass
+// per year builds a prefix count, then each pair is two lookups instead of a walk day by day.
+const prefixes = new WeakMap<WorkingCalendar, Map<number, Int32Array>>();
+
+function prefixOf(cal: WorkingCalendar, year: number): Int32Array {
+  let byYear = prefixes.get(cal);
+  if (!byYear) prefixes.set(cal, (byYear = new Map()));
+  let p = byYear.get(year);
+  if (!p) {
+    const first = dayNumber(formatDateString(year, 1, 1));
+    const days = dayNumber(formatDateString(year, 12, 31)) - first + 1;
+    p = new Int32Array(days);
+    let n = 0;
+    for (let i = 0; i < days; i++) {
+      if (cal.isWorkingDay(fromDayNumber(first + i))) n++;
+      p[i] = n;
+    }
+    byYear.set(year, p);
+  }
+  return p;
+}
+
+/** Same result as cal.workingDaysBetween(a, b): working days in (a, b], negative when b < a. */
+export function countWorkingDaysBetween(cal: WorkingCalendar, a: string, b: string): number {
+  if (a === b) return 0;
+  if (b < a) return -countWorkingDaysBetween(cal, b, a);
+  const ya = Number(a.slice(0, 4));
+  const yb = Number(b.slice(0, 4));
+  const doy = (d: string, y: number) => dayNumber(d) - dayNumber(formatDateString(y, 1, 1));
+  let total = 0;
+  for (let y = ya; y < yb; y++) {
+    const p = prefixOf(cal, y);
+    total += p[p.length - 1]!;
+  }
+  return total + prefixOf(cal, yb)[doy(b, yb)]! - prefixOf(cal, ya)[doy(a, ya)]!;
 }

@@ -12,7 +12,7 @@ import { agencyRepository } from '../repositories/agency.repository.ts';
 import { taskPeopleRepository as people, taskRepository, type TaskListItem } from '../repositories/task.repository.ts';
 import { appendAudit } from './audit.service.ts';
 import { loadWorkingCalendar } from './calendar.service.ts';
-import { nearDueLimit, taskStateOf, TASK_STATE_LABELS, type TaskState } from './task-state.ts';
+import { countWorkingDaysBetween, nearDueLimit, taskStateOf, TASK_STATE_LABELS, type TaskState } from './task-state.ts';
 import { parseInput } from './validation.ts';
 import { notifyUsers } from './task-notification.service.ts';
 
@@ -206,7 +206,7 @@ export async function listTasks(db: Executor, actor: Actor, q: TaskListQuery, cl
   const filter = { agencyIds, state: q.state, leadUserId: q.scope === 'mine' ? actor.userId : undefined, today, nearLimit, limit: pageSize, offset: (page - 1) * pageSize };
   const [items, total] = await Promise.all([taskRepository.list(db, filter), taskRepository.count(db, filter)]);
   return {
-    items: items.map((t) => ({ ...t, stateLabel: TASK_STATE_LABELS[t.state], overdueDays: t.state === 'overdue' ? cal.workingDaysBetween(t.deadline, today) : 0 })),
+    items: items.map((t) => ({ ...t, stateLabel: TASK_STATE_LABELS[t.state], overdueDays: t.state === 'overdue' ? countWorkingDaysBetween(cal, t.deadline, today) : 0 })),
     total,
     page,
     pages: Math.max(1, Math.ceil(total / pageSize)),
@@ -228,7 +228,7 @@ export async function taskDetail(db: Executor, actor: Actor, id: string, clock: 
     task,
     state,
     stateLabel: TASK_STATE_LABELS[state],
-    overdueDays: state === 'overdue' ? cal.workingDaysBetween(task.deadline, today) : 0,
+    overdueDays: state === 'overdue' ? countWorkingDaysBetween(cal, task.deadline, today) : 0,
     document: await people.documentInAgency(db, String(task.documentId), agencyId),
     lead: task.leadUnitId ? await people.unitInAgency(db, String(task.leadUnitId), agencyId).then((u) => u?.name) : await people.usersByIds(db, [String(task.leadUserId)]).then((u) => u[0]?.fullName),
     coHandlers,
@@ -420,7 +420,7 @@ export async function directiveDebts(db: Executor, actor: Actor, clock: Clock = 
   const byDoc = new Map<string, { documentId: string; subject: string; notation: string; promulgationDate: string | null; owing: object[]; oldest: string; worst: number }>();
   for (const r of rows) {
     const key = String(r.documentId);
-    const lateBy = r.deadline < today ? cal.workingDaysBetween(r.deadline, today) : 0;
+    const lateBy = r.deadline < today ? countWorkingDaysBetween(cal, r.deadline, today) : 0;
     const entry = byDoc.get(key) ?? {
       documentId: key,
       subject: r.subject,
@@ -435,9 +435,9 @@ export async function directiveDebts(db: Executor, actor: Actor, clock: Clock = 
       leadName: r.leadName,
       since: r.assignedOn,
       deadline: r.deadline,
-      owedDays: cal.workingDaysBetween(r.assignedOn, today),
+      owedDays: countWorkingDaysBetween(cal, r.assignedOn, today),
       lateBy,
-      remaining: lateBy > 0 ? 0 : cal.workingDaysBetween(today, r.deadline),
+      remaining: lateBy > 0 ? 0 : countWorkingDaysBetween(cal, today, r.deadline),
       progress: r.progress,
     });
     if (r.assignedOn < entry.oldest) entry.oldest = r.assignedOn;

@@ -228,6 +228,16 @@ describe('directive tracking (tasks) on PostgreSQL', function () {
     expect(owing.some((o) => o.leadName === 'Phòng Tổng hợp' && o.since === TODAY && o.lateBy > 0)).to.equal(true);
   });
 
+  it('keeps the monthly counters (trigger-maintained) equal to a recount of the tasks', async () => {
+    const read = async () =>
+      (await sql<{ k: string }>`select agency_id || '/' || lead_unit_id || '/' || month || '/' || received || '/' || on_time || '/' || late as k
+                                from task_month_stat where received <> 0 or on_time <> 0 or late <> 0 order by 1`.execute(t.db)).rows.map((r) => r.k);
+    const kept = await read();
+    expect(kept.length).to.be.greaterThan(0);
+    await sql`select task_month_stat_rebuild()`.execute(t.db);
+    expect(await read()).to.deep.equal(kept);
+  });
+
   it('keeps the audit chain whole', async () => {
     expect((await verifyAuditChain(t.db)).ok).to.equal(true);
   });

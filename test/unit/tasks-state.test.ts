@@ -63,3 +63,12 @@ describe('dashboard periods and charts', () => {
     expect(c.bars[1]!.barWidth).to.equal(0);
   });
 });
+
+describe('counting working days for whole lists', () => {
+  it('agrees with the calendar\'s day-by-day count, across years, weekends, Tết and overrides', async () => {
+    const { countWorkingDaysBetween } = await import('../../server/services/task-state.ts');
+    const cal = createWorkingCalendar(overridesOf([{ date: '2027-02-20', kind: 'working_day', name: 'Làm bù' }, { date: '2026-12-30', kind: 'day_off', name: 'Nghỉ' }]));
+    const dates = ['2025-12-31', '2026-01-01', '2026-02-13', '2026-02-23', '2026-04-30', '2026-12-30', '2027-01-04', '2027-02-20', '2027-12-31', '2028-03-01'];
+    for (const a of dates) for (const b of dates) expect(countWorkingDaysBetween(cal, a, b), `${a} → ${b}`).to.equal(cal.workingDaysBetween(a, b));
+  });
+});

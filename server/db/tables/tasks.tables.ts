@@ -119,7 +119,18 @@ export interface SentNotificationTable {
   createdAt: Generated<Date>;
 }
 
+/** Kept by triggers (migration 2026_11_28_05_30_00); lead_unit_id 0 for tasks led by a person. */
+export interface TaskMonthStatTable {
+  agencyId: Ref;
+  leadUnitId: Ref;
+  month: string;
+  received: number;
+  onTime: number;
+  late: number;
+}
+
 export interface TasksTables {
+  taskMonthStat: TaskMonthStatTable;
   calendarOverride: CalendarOverrideTable;
   taskSetting: TaskSettingTable;
   task: TaskTable;
