@@ -4,6 +4,7 @@
 // call) and of the overdue list (first page + total), and prints the plans of the queries they run
 // (EXPLAIN ANALYZE, BUFFERS) to show index use. Target: p95 ≤ 200 ms each.
 // Standalone: DATABASE_URL=postgres://… npx tsx bench/tasks.bench.ts
+import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -139,14 +140,19 @@ export async function runTasksBench(): Promise<void> {
     out('tasks bench: DATABASE_URL is required (a PostgreSQL where a database may be created); skipped.');
     return;
   }
-  const url = await freshDatabase(base, 'vanthu_bench_tasks');
+  // BENCH_REUSE=1 measures again on the database seeded by a previous run.
+  const reuse = process.env.BENCH_REUSE === '1';
+  const url = reuse ? withDatabase(base, 'vanthu_bench_tasks') : await freshDatabase(base, 'vanthu_bench_tasks');
   const pool = createPool(url, 4);
   try {
     await migrateToLatest(pool);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
-    const actor = await seed(db);
+    const existing = reuse ? await db.selectFrom('appUser').select('id').where('username', '=', 'bench.lanhdao').executeTakeFirst() : undefined;
+    const actor: Actor = existing
+      ? { userId: String(existing.id), username: 'bench.lanhdao', fullName: 'Lãnh đạo thử nghiệm', position: 'Chủ tịch', roles: [{ agencyId: '1', unitId: null, role: 'leader' }], activeAgencyId: '1' }
+      : await seed(db);
     const clock = { today: TODAY };
-    out(`\nprovince = 1 agency + ${AGENCIES - 1} below it; today = ${TODAY}`);
+    out(`\nprovince = 1 agency + ${AGENCIES - 1} below it; today = ${TODAY}; ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     await p95('province dashboard, month (11/2026)', () => dashboardModel(db, actor, { period: 'month', year: '2026', month: '11' }, clock));
     await p95('province dashboard, quarter (IV/2026)', () => dashboardModel(db, actor, { period: 'quarter', year: '2026', quarter: '4' }, clock));
     await p95('province dashboard, year (2026)', () => dashboardModel(db, actor, { period: 'year', year: '2026' }, clock));

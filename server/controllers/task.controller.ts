@@ -179,7 +179,7 @@ export function taskController(ctx: AppContext) {
 export function taskBellLocals(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      if (req.actor && !req.viaBearer && req.method === 'GET') res.locals.taskBell = { count: await unreadNotificationCount(ctx.db, req.actor.userId) };
+      if (req.actor && !req.viaBearer) res.locals.taskBell = { count: await unreadNotificationCount(ctx.db, req.actor.userId) };
       next();
     } catch (e) {
       next(e);

@@ -2,8 +2,7 @@
 // from deadline and completed_on (indexed columns) so that lists and counts stay fast at scale.
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { TaskRow, UrgeGrade } from '../db/tables/tasks.tables.ts';
-import type { TaskState } from '../services/task-state.ts';
+import type { TaskRow, TaskState, UrgeGrade } from '../db/tables/tasks.tables.ts';
 
 /** CASE over deadline/completed_on; `alias` is the task table's alias in the query. */
 export function stateSql(today: string, nearLimit: string, alias = 't'): RawBuilder<TaskState> {

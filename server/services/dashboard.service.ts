@@ -67,10 +67,8 @@ export async function dashboardModel(db: Executor, actor: Actor, raw: unknown, c
   if (!agencyId) throw new AppError('forbidden', 'Chưa chọn cơ quan làm việc.');
   const today = clock.today ?? todayInVietnam();
   const period = periodOf(q, today);
-  const agencyIds = await visibleAgencyIds(db, actor);
-  const cal = await loadWorkingCalendar(db);
-  const nearLimit = await nearLimitFor(db, agencyId, cal, today);
-  const units = await dashboardRepository.unitsOfAgencies(db, agencyIds);
+  const [agencyIds, cal] = await Promise.all([visibleAgencyIds(db, actor), loadWorkingCalendar(db)]);
+  const [nearLimit, units] = await Promise.all([nearLimitFor(db, agencyId, cal, today), dashboardRepository.unitsOfAgencies(db, agencyIds)]);
 
   let scopeLabel = 'Toàn cơ quan và các cơ quan trực thuộc';
   let leadUnitId: string | undefined;

@@ -3,8 +3,9 @@
 // task.repository.ts (stateSql) so that lists and counts stay in SQL. Tests check they agree.
 import type { WorkingCalendar } from '../domain/working-calendar.ts';
 import { dayNumber, formatDateString, fromDayNumber } from '../domain/vietnam-time.ts';
+import type { TaskState } from '../db/tables/tasks.tables.ts';
 
-export type TaskState = 'in_progress' | 'near_due' | 'overdue' | 'done_on_time' | 'done_late';
+export type { TaskState };
 
 export const TASK_STATES: readonly TaskState[] = ['in_progress', 'near_due', 'overdue', 'done_on_time', 'done_late'];
 

@@ -4,6 +4,9 @@
 import type { Generated, Selectable } from 'kysely';
 import type { NullableRef, Ref, Timestamp } from './column-types.ts';
 
+/** Derived in SQL, never stored (see task.repository.ts stateSql and services/task-state.ts). */
+export type TaskState = 'in_progress' | 'near_due' | 'overdue' | 'done_on_time' | 'done_late';
+
 export type CalendarOverrideKind = 'day_off' | 'working_day';
 
 export interface CalendarOverrideTable {
