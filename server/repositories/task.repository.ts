@@ -242,6 +242,11 @@ export const taskRepository = {
       .execute();
   },
 
+  async moveOpenTasks(db: Executor, fromAgencyId: string, toAgencyId: string): Promise<string[]> {
+    const rows = await db.updateTable('task').set({ agencyId: toAgencyId, updatedAt: new Date() }).where('agencyId', '=', fromAgencyId).where('completedOn', 'is', null).returning('id').execute();
+    return rows.map((r) => r.id);
+  },
+
   coHandlersOf(db: Executor, taskIds: string[]) {
     if (taskIds.length === 0) return Promise.resolve([]);
     return db.selectFrom('taskCoHandler').select(['taskId', 'unitId', 'userId']).where('taskId', 'in', taskIds).execute();

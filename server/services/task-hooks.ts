@@ -2,7 +2,7 @@
 // transaction in which a leader gives direction on a document (one lead, co-handlers, deadline).
 import type { Executor } from '../db/database.ts';
 import type { Actor } from '../domain/actor.ts';
-import { closeTasksOfDocument, tasksFromDirection } from './task.service.ts';
+import { closeTasksOfDocument, moveOpenTasksToSuccessor, tasksFromDirection } from './task.service.ts';
 
 export interface DirectionGiven {
   documentId: string;
@@ -35,4 +35,12 @@ export async function onDirectionGiven(trx: Executor, event: DirectionGiven): Pr
 /** Completes every open task of the document, with the reply document or the note as evidence. */
 export async function onDocumentCompleted(trx: Executor, event: DocumentCompleted): Promise<void> {
   await closeTasksOfDocument(trx, event);
+}
+
+/**
+ * For the agency merge (agency.service.ts endAgency, inside its transaction, when a successor is
+ * given): open tasks move to the successor with one audit entry; completed ones stay as they were.
+ */
+export async function onAgencyMerged(trx: Executor, event: { agencyId: string; successorId: string; actor: Actor }): Promise<void> {
+  await moveOpenTasksToSuccessor(trx, event);
 }

@@ -515,3 +515,12 @@ export async function newTaskFormModel(db: Executor, actor: Actor) {
 
 export const canGiveTasks = (actor: Actor): boolean => !!actor.activeAgencyId && hasRole(actor, actor.activeAgencyId, 'leader', 'clerk');
 export const canSetRules = (actor: Actor): boolean => !!actor.activeAgencyId && hasRole(actor, actor.activeAgencyId, 'leader', 'admin');
+
+/** Open tasks follow a merged agency to its successor (DOMAIN.md §2); finished ones keep their history. */
+export async function moveOpenTasksToSuccessor(trx: Executor, e: { agencyId: string; successorId: string; actor: Actor }): Promise<number> {
+  const moved = await taskRepository.moveOpenTasks(trx, e.agencyId, e.successorId);
+  if (moved.length) {
+    await appendAudit(trx, { actor: auditActor(e.actor), agencyId: e.successorId, action: 'task.moved_to_successor', entityType: 'agency', entityId: e.agencyId, after: { successorId: e.successorId, tasks: moved } });
+  }
+  return moved.length;
+}

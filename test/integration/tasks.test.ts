@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { seedDemoIfEmpty } from '../../server/services/demo-seed.service.ts';
 import { completeTask, createTask, decideExtension, directiveDebts, listTasks, reportProgress, requestExtension, taskDetail, urgeTask } from '../../server/services/task.service.ts';
 import { addCalendarOverride, removeCalendarOverride } from '../../server/services/calendar.service.ts';
-import { onDirectionGiven, onDocumentCompleted } from '../../server/services/task-hooks.ts';
+import { onAgencyMerged, onDirectionGiven, onDocumentCompleted } from '../../server/services/task-hooks.ts';
 import { stateSql } from '../../server/repositories/task.repository.ts';
 import { taskStateOf } from '../../server/services/task-state.ts';
 import { verifyAuditChain } from '../../server/services/audit.service.ts';
@@ -236,6 +236,19 @@ describe('directive tracking (tasks) on PostgreSQL', function () {
     expect(kept.length).to.be.greaterThan(0);
     await sql`select task_month_stat_rebuild()`.execute(t.db);
     expect(await read()).to.deep.equal(kept);
+  });
+
+  it('moves open tasks, not finished ones, to the successor of a merged agency', async () => {
+    const commune = await agencyIdOf(t.db, 'H41.31.02');
+    const successor = await agencyIdOf(t.db, 'H41.31.01');
+    const doc = await insertDocument(t.db, commune);
+    const xa2 = await actorOf(t.db, 'xa2.lanhdao');
+    const open = await createTask(t.db, xa2, { documentId: doc, leadUnitId: await unitIdOf(t.db, 'H41.31.02', 'VX'), deadline: '2026-12-10' }, clock);
+    const done = await createTask(t.db, xa2, { documentId: doc, leadUnitId: await unitIdOf(t.db, 'H41.31.02', 'VX'), deadline: '2026-12-10' }, clock);
+    await completeTask(t.db, xa2, done.id, { note: 'Xong' }, clock);
+    await t.db.transaction().execute((trx) => onAgencyMerged(trx, { agencyId: commune, successorId: successor, actor: admin }));
+    const rows = await t.db.selectFrom('task').select(['id', 'agencyId']).where('id', 'in', [open.id, done.id]).orderBy('id').execute();
+    expect(rows.map((r) => String(r.agencyId))).to.deep.equal([successor, commune]);
   });
 
   it('keeps the audit chain whole', async () => {
