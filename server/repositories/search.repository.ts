@@ -35,11 +35,13 @@ export function visibleDocumentsFilter(actor: Actor) {
     for (const [agencyId, n] of narrow) {
       const mine: Expression<SqlBool>[] = [
         eb('d.createdBy', '=', actor.userId),
-        eb.exists(
+        // IN (not EXISTS): inside OR, PostgreSQL hashes the actor's assigned ids once.
+        eb(
+          'd.id',
+          'in',
           eb
             .selectFrom('documentAssignment as da')
-            .select(sql`1`.as('one'))
-            .whereRef('da.documentId', '=', 'd.id')
+            .select('da.documentId')
             .where('da.active', '=', true)
             .where((w) => (n.units.size ? w.or([w('da.userId', '=', actor.userId), w('da.unitId', 'in', [...n.units])]) : w('da.userId', '=', actor.userId))),
         ),
@@ -100,58 +102,94 @@ const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** The original text a person reads, lower-cased: where exact-diacritic tokens are looked for. */
 const exactHaystack = sql<string>`lower(d.subject || ' ' || coalesce(d.code_number, '') || '/' || coalesce(d.code_notation, '') || ' ' || coalesce(d.issuer_name, '') || ' ' || coalesce(d.signer_full_name, '') || ' ' || left(coalesce(d.extracted_text, ''), 20000))`;
 
+/**
+ * Trigram matching has no order, and the primary key knows nothing of the text: which plan is fast
+ * depends on how common the words are, which the planner cannot estimate for LIKE '%…%'. So:
+ * 1. walk the primary key backwards (newest first) and stop after one page — fast whenever matches
+ *   are common ("quyết định" over a million documents), under a short statement timeout;
+ * 2. if that times out, matches are rare: read them all through the trigram index and sort them.
+ * The timeout bounds the cost of a wrong first guess; both plans give the same rows.
+ */
+export const SEARCH_TUNING = { orderedTimeoutMs: 40, narrowActorExtraMs: 100, denseMatches: 2_000 };
+
+/** Actors who see only their own relations: the first plan also hashes their assigned ids. */
+const isNarrow = (actor: Actor): boolean => actor.roles.some((r) => !(AGENCY_WIDE_ROLES as readonly string[]).includes(r.role));
+
+type PlanMode = 'bitmap' | 'ordered';
+
+async function withPlan<T>(db: Executor, mode: PlanMode, timeoutMs: number, fn: (trx: Executor) => Promise<T>): Promise<T> {
+  const run = async (trx: Executor) => {
+    // SET LOCAL lasts until the end of this transaction only. Disabled plan types count as a huge
+    // cost, which would otherwise make PostgreSQL spend ~300 ms compiling the query with JIT.
+    await sql`set local jit = off`.execute(trx);
+    if (mode === 'bitmap') {
+      await sql`set local enable_indexscan = off`.execute(trx);
+      await sql`set local enable_seqscan = off`.execute(trx);
+    } else {
+      // The planner guesses few matches for LIKE '%…%' and would rather sort a sequential scan.
+      await sql`set local enable_bitmapscan = off`.execute(trx);
+      await sql`set local enable_seqscan = off`.execute(trx);
+      // Parallel workers only add start-up time to a scan that stops after one page.
+      await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+      if (timeoutMs > 0) await sql.raw(`set local statement_timeout = ${Math.trunc(timeoutMs)}`).execute(trx);
+    }
+    return fn(trx);
+  };
+  return db.transaction().execute(run);
+}
+
+const isTimeout = (e: unknown): boolean => (e as { code?: string }).code === '57014';
+
 export const searchRepository = {
   /**
    * One page of results, newest first within each phase (exact-diacritic matches, then the rest).
-   * Keyset pagination on (phase, id): each phase is an `order by id desc limit n` query, which
-   * PostgreSQL answers from the primary key or the trigram index without sorting every match.
+   * Keyset pagination on (phase, id), each phase an `order by id desc limit n` query.
    */
   async page(db: Executor, actor: Actor, c: SearchCriteria, after: SearchKey | null, limit: number): Promise<{ rows: SearchRow[]; next: SearchKey | null }> {
-    const ranked = c.exactTokens.length > 0;
-    const rows: (SearchRow & { phase: 0 | 1 })[] = [];
-    const phases: (0 | 1)[] = ranked ? [0, 1] : [1];
-    for (const phase of phases) {
-      if (after && phase < after.phase) continue;
-      const want = limit + 1 - rows.length;
-      if (want <= 0) break;
-      const got = await this.phaseQuery(db, actor, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, want);
-      rows.push(...got.map((r) => ({ ...r, phase })));
+    const run = async (trx: Executor) => {
+      const ranked = c.exactTokens.length > 0;
+      const rows: (SearchRow & { phase: 0 | 1 })[] = [];
+      for (const phase of (ranked ? [0, 1] : [1]) as (0 | 1)[]) {
+        if (after && phase < after.phase) continue;
+        const want = limit + 1 - rows.length;
+        if (want <= 0) break;
+        const got = await this.phaseQuery(trx, actor, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, want);
+        rows.push(...got.map((r) => ({ ...r, phase })));
+      }
+      const more = rows.length > limit;
+      const pageRows = rows.slice(0, limit);
+      const last = pageRows[pageRows.length - 1];
+      return { rows: pageRows.map(({ phase: _p, ...r }) => r), next: more && last ? { phase: last.phase, id: last.id } : null };
+    };
+    // Without words (filters only) or inside a caller's transaction, the planner decides alone.
+    if (!c.foldedTokens.length || db.isTransaction) return run(db);
+    try {
+      return await withPlan(db, 'ordered', SEARCH_TUNING.orderedTimeoutMs + (isNarrow(actor) ? SEARCH_TUNING.narrowActorExtraMs : 0), run);
+    } catch (e) {
+      if (!isTimeout(e)) throw e;
     }
-    const more = rows.length > limit;
-    const pageRows = rows.slice(0, limit);
-    const last = pageRows[pageRows.length - 1];
-    return { rows: pageRows.map(({ phase: _p, ...r }) => r), next: more && last ? { phase: last.phase, id: last.id } : null };
+    // Too slow: either the matches are rare, or the machine was busy. A bounded count through the
+    // trigram index tells which, then the right plan runs without a timeout.
+    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, actor, c, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
+    return withPlan(db, dense ? 'ordered' : 'bitmap', 0, run);
   },
 
-  phaseQuery(db: Executor, actor: Actor, c: SearchCriteria, exact: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
-    let q = db
-      .selectFrom('document as d')
-      .select([
-        'd.id',
-        'd.agencyId',
-        'd.direction',
-        'd.state',
-        'd.typeCode',
-        'd.typeName',
-        'd.codeNumber',
-        'd.codeNotation',
-        'd.subject',
-        'd.issuerName',
-        'd.signerFullName',
-        'd.promulgationDate',
-        'd.urgency',
-        'd.dueDate',
-        'd.bookNumber',
-        'd.registeredAt',
-      ])
-      .where(visibleDocumentsFilter(actor));
-    for (const t of c.foldedTokens) q = q.where(sql<SqlBool>`d.search_folded like ${'%' + likeEscape(t) + '%'}`);
-    if (exact !== null) {
-      const all = sql<SqlBool>`(${sql.join(
-        c.exactTokens.map((t) => sql`strpos(${exactHaystack}, ${t}) > 0`),
-        sql` and `,
-      )})`;
-      q = q.where(exact === 0 ? all : sql<SqlBool>`not ${all}`);
+  async countUpTo(db: Executor, actor: Actor, c: SearchCriteria, cap: number): Promise<number> {
+    const inner = this.filtered(db, actor, c).select(sql`1`.as('one')).limit(cap);
+    const r = await db.selectFrom(inner.as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+
+  phaseQuery(db: Executor, actor: Actor, c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
+    return this.phaseQueryBuilder(db, actor, c, rank, beforeId, limit).execute() as Promise<SearchRow[]>;
+  },
+
+  /** The documents the actor may see that match the words and the filters. */
+  filtered(db: Executor, actor: Actor, c: SearchCriteria) {
+    let q = db.selectFrom('document as d').where(visibleDocumentsFilter(actor));
+    // Tokens under 3 characters have no trigram: as LIKE they would make the index read everything.
+    for (const t of c.foldedTokens) {
+      q = q.where(t.length >= 3 ? sql<SqlBool>`d.search_folded like ${'%' + likeEscape(t) + '%'}` : sql<SqlBool>`strpos(d.search_folded, ${t}) > 0`);
     }
     if (c.agencyId) q = q.where('d.agencyId', '=', c.agencyId);
     if (c.direction) q = q.where('d.direction', '=', c.direction);
@@ -166,8 +204,37 @@ export const searchRepository = {
     if (c.year !== undefined) q = q.where('d.promulgationDate', '>=', `${c.year}-01-01`).where('d.promulgationDate', '<', `${c.year + 1}-01-01`);
     if (c.dateFrom) q = q.where('d.promulgationDate', '>=', c.dateFrom);
     if (c.dateTo) q = q.where('d.promulgationDate', '<=', c.dateTo);
+    return q;
+  },
+
+  phaseQueryBuilder(db: Executor, actor: Actor, c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number) {
+    let q = this.filtered(db, actor, c).select([
+      'd.id',
+      'd.agencyId',
+      'd.direction',
+      'd.state',
+      'd.typeCode',
+      'd.typeName',
+      'd.codeNumber',
+      'd.codeNotation',
+      'd.subject',
+      'd.issuerName',
+      'd.signerFullName',
+      'd.promulgationDate',
+      'd.urgency',
+      'd.dueDate',
+      'd.bookNumber',
+      'd.registeredAt',
+    ]);
+    if (rank !== null) {
+      const exact = sql<SqlBool>`(${sql.join(
+        c.exactTokens.map((t) => sql`strpos(${exactHaystack}, ${t}) > 0`),
+        sql` and `,
+      )})`;
+      q = q.where(rank === 0 ? exact : sql<SqlBool>`not ${exact}`);
+    }
     if (beforeId) q = q.where('d.id', '<', beforeId);
-    return q.orderBy('d.id', 'desc').limit(limit).execute() as Promise<SearchRow[]>;
+    return q.orderBy('d.id', 'desc').limit(limit);
   },
 
   listSaved(db: Executor, userId: string) {

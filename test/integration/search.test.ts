@@ -6,7 +6,7 @@ import { actorFor, agencyIdOf, insertDocument, unitIdOf } from '../fixtures/pdf/
 import { vietnamesePdf } from '../fixtures/pdf/make-pdfs.ts';
 import { searchDocuments, tokensOf } from '../../server/services/search.service.ts';
 import { searchApiHandler } from '../../server/controllers/search.controller.ts';
-import { visibleDocumentsFilter } from '../../server/repositories/search.repository.ts';
+import { SEARCH_TUNING, visibleDocumentsFilter } from '../../server/repositories/search.repository.ts';
 import { extractTextOfFile, enqueuePendingTextExtraction } from '../../server/services/text-extraction.service.ts';
 import { linkFiles, prepareUploads, withStoredFiles } from '../../server/services/file.service.ts';
 import type { Actor } from '../../server/domain/actor.ts';
@@ -157,6 +157,23 @@ describe('search over documents', function () {
     let msg = '';
     await searchDocuments(db, clerk, { q: 'x' }, 'not-a-cursor').catch((e: Error) => (msg = e.message));
     expect(msg).to.contain('Con trỏ trang');
+  });
+
+  it('gives the same pages when the newest-first plan times out and the trigram plan takes over', async () => {
+    const clerk = actors['tinh.vanthu']!;
+    const specialist = actors['tinh.chuyenvien']!;
+    const queries = ['Thông báo họp', 'thong bao', 'lúa', '123/QĐ', 'giao', 'd'];
+    const normal = [];
+    for (const q of queries) normal.push(await subjects(clerk, { q }), await subjects(specialist, { q }));
+    const saved = { ...SEARCH_TUNING };
+    Object.assign(SEARCH_TUNING, { orderedTimeoutMs: 1, narrowActorExtraMs: 0, denseMatches: 3 });
+    try {
+      const forced = [];
+      for (const q of queries) forced.push(await subjects(clerk, { q }), await subjects(specialist, { q }));
+      expect(forced).to.deep.equal(normal);
+    } finally {
+      Object.assign(SEARCH_TUNING, saved);
+    }
   });
 
   it('splits queries into folded tokens, and exact tokens only when diacritics were typed', () => {

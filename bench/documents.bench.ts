@@ -1,0 +1,339 @@
+// Documents benchmarks (issue 3): registrations per second into one book with 8 concurrent clients
+// against the plain single-row commit rate of the same PostgreSQL, measured in the same run; inbox
+// listing p95 and search p95 on the 1,000,000-document set of `npm run bench:seed`; resident memory
+// of the web process (a real `npm start` child) while it serves searches, book pages and exports.
+// Standalone: npx tsx bench/documents.bench.ts   (needs DATABASE_URL or BENCH_DATABASE_URL)
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { AppContext } from '../server/app-context.ts';
+import { createDatabase, createPool, type Database } from '../server/db/database.ts';
+import { loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { createQueueConnection } from '../server/jobs/queue-connection.ts';
+import { createJobQueue } from '../server/jobs/jobs.ts';
+import { LocalBlobStore } from '../server/files/blob-store.ts';
+import { userRepository } from '../server/repositories/user.repository.ts';
+import { visibleDocumentsFilter } from '../server/repositories/search.repository.ts';
+import { searchDocuments } from '../server/services/search.service.ts';
+import { appendAudit } from '../server/services/audit.service.ts';
+import { searchFoldedOf } from '../server/domain/search-text.ts';
+import type { Actor } from '../server/domain/actor.ts';
+import { benchDatabaseUrl, prepareBenchDatabase } from './seed.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const print = (s: string) => process.stdout.write(`${s}\n`);
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+async function machineLimits(db: Database): Promise<void> {
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8').trim();
+    } catch {
+      return 'n/a';
+    }
+  };
+  print(`machine: ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${(os.freemem() / 2 ** 30).toFixed(1)} GiB free; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  print(`cgroup: memory.max ${read('/sys/fs/cgroup/memory.max')}, cpu.max ${read('/sys/fs/cgroup/cpu.max')}; node ${process.version}`);
+  const settings = await sql<{ name: string; setting: string; unit: string | null }>`
+    select name, setting, unit from pg_settings
+    where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'wal_sync_method', 'commit_delay')`.execute(db);
+  const v = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
+  print(`PostgreSQL ${v.rows[0]?.v}: ${settings.rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`).join(', ')}`);
+}
+
+/** Plain autocommit single-row INSERTs for `seconds`, on `clients` connections at once. */
+async function commitRate(url: string, clients: number, seconds = 3): Promise<number> {
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  await setup.query('create table if not exists bench_commit (id bigserial primary key, v integer not null, at timestamptz not null default now())');
+  await setup.end();
+  const conns = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }),
+  );
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    conns.map(async (c) => {
+      while (performance.now() < until) {
+        await c.query('insert into bench_commit (v) values ($1)', [done]);
+        done++;
+      }
+    }),
+  );
+  const rate = done / ((performance.now() - t0) / 1000);
+  await Promise.all(conns.map((c) => c.end()));
+  return rate;
+}
+
+async function actorFor(db: Database, username: string): Promise<Actor> {
+  const u = await userRepository.findByUsername(db, username);
+  if (!u) throw new Error(`bench database has no demo user ${username}`);
+  const roles = await userRepository.rolesOf(db, u.id);
+  return { userId: u.id, username: u.username, fullName: u.fullName, position: u.position, roles, activeAgencyId: roles[0]!.agencyId };
+}
+
+type Register = (documentId: string) => Promise<void>;
+
+/**
+ * Registration as the service does it: the real registerIncoming when the incoming service exists,
+ * otherwise the same SQL in one transaction (lock the document, take the book's next number, record
+ * the entry, update the document, write the timeline row and the audit entry).
+ */
+async function registrationFunction(ctx: AppContext, clerk: Actor, bookId: string): Promise<{ register: Register; how: string }> {
+  try {
+    const mod = (await import('../server/services/incoming.service.ts' as string)) as {
+      registerIncoming?: (ctx: AppContext, actor: Actor, id: string, raw: unknown) => Promise<unknown>;
+    };
+    if (typeof mod.registerIncoming === 'function') {
+      const fn = mod.registerIncoming;
+      return { register: async (id) => void (await fn(ctx, clerk, id, { bookId, acceptDuplicate: true })), how: 'registerIncoming (server/services/incoming.service.ts)' };
+    }
+  } catch {
+    // fall through to the replica
+  }
+  return {
+    how: 'replica of the registration SQL (incoming service not found)',
+    register: async (id) => {
+      await ctx.db.transaction().execute(async (trx) => {
+        const doc = await trx.selectFrom('document').select(['id', 'state', 'agencyId']).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+        const r = await sql<{ number: number }>`update register_book set next_number = next_number + 1 where id = ${bookId} and not closed returning next_number - 1 as number`.execute(trx);
+        const number = r.rows[0]!.number;
+        await trx.insertInto('bookEntry').values({ bookId, number, documentId: id, createdBy: clerk.userId }).execute();
+        await trx.updateTable('document').set({ state: 'registered', bookId, bookNumber: number, registeredAt: new Date() }).where('id', '=', id).execute();
+        await trx.insertInto('documentEvent').values({ documentId: id, actorUserId: clerk.userId, actorLabel: clerk.fullName, action: 'register', fromState: doc.state, toState: 'registered', note: null, data: JSON.stringify({ number }) }).execute();
+        await appendAudit(trx, { actor: { userId: clerk.userId, label: clerk.fullName }, agencyId: doc.agencyId, action: 'document.register', entityType: 'document', entityId: id, after: { bookId, number } });
+      });
+    },
+  };
+}
+
+async function registrationBench(ctx: AppContext, count: number, clients: number): Promise<{ rate: number; how: string; ok: boolean }> {
+  const { db } = ctx;
+  const clerk = await actorFor(db, 'tinh.vanthu');
+  const agencyId = clerk.activeAgencyId!;
+  const year = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric' }).format(new Date()));
+  const book = await db
+    .insertInto('registerBook')
+    .values({ agencyId, direction: 'incoming', year, name: `Sổ đo hiệu năng ${new Date().toISOString()}`, typeCodes: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const rows = Array.from({ length: Math.min(500, count - i) }, (_, k) => {
+      const subject = `Công văn đo hiệu năng vào sổ số ${i + k}`;
+      return {
+        agencyId,
+        direction: 'incoming' as const,
+        state: 'received',
+        typeCode: 'cong_van',
+        typeName: 'Công văn',
+        codeNumber: String(100000 + i + k),
+        codeNotation: 'BENCH-VP',
+        subject,
+        issuerName: 'Sở Đo Hiệu Năng',
+        promulgationDate: '2026-01-02',
+        createdBy: clerk.userId,
+        searchFolded: searchFoldedOf({ subject, codeNumber: String(100000 + i + k), codeNotation: 'BENCH-VP', issuerName: 'Sở Đo Hiệu Năng' }),
+      };
+    });
+    ids.push(...(await db.insertInto('document').values(rows).returning('id').execute()).map((r) => r.id));
+  }
+  const { register, how } = await registrationFunction(ctx, clerk, book.id);
+  // Warm-up outside the timing (plans, pool connections).
+  for (const id of ids.splice(0, clients)) await register(id);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        await register(id);
+      }
+    }),
+  );
+  const rate = ids.length / ((performance.now() - t0) / 1000);
+  const check = await db
+    .selectFrom('bookEntry')
+    .select([(eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.min<number>('number').as('lo'), (eb) => eb.fn.max<number>('number').as('hi')])
+    .where('bookId', '=', book.id)
+    .executeTakeFirstOrThrow();
+  const ok = Number(check.n) === count && Number(check.lo) === 1 && Number(check.hi) === count;
+  return { rate, how, ok };
+}
+
+/** Inbox: one tab (state) of a user's incoming documents, urgent first, 20 a page. */
+function inboxPage(db: Database, actor: Actor, agencyId: string, state: string) {
+  return db
+    .selectFrom('document as d')
+    .select(['d.id', 'd.codeNumber', 'd.codeNotation', 'd.subject', 'd.issuerName', 'd.urgency', 'd.dueDate', 'd.state'])
+    .where(visibleDocumentsFilter(actor))
+    .where('d.agencyId', '=', agencyId)
+    .where('d.direction', '=', 'incoming')
+    .where('d.state', '=', state)
+    .orderBy('d.urgency', 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(20)
+    .execute();
+}
+
+async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+const SEARCHES = ['quyet dinh', 'Quyết định', 'kế hoạch phát triển', 'dat dai', 'đất đai', '123/QĐ', '45/KH', 'Nguyễn Văn', 'bao cao ket qua', 'chuyển đổi số', 'phòng cháy', 'giải phóng mặt bằng', 'hung nguyen', 'nong thon moi', 'tuyển sinh', 'BNV', 'Sở Tài chính', 'tiep cong dan', 'thi đua khen thưởng', 'Trần Thị'];
+
+/** Starts `npm start` on the bench database as a child and samples its resident memory. */
+async function webProcessRss(url: string, port: number): Promise<{ peakMiB: number; startMiB: number; requests: number } | string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development', SEED_DEMO: 'false' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const rss = () => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : NaN;
+    } catch {
+      return NaN;
+    }
+  };
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const started = performance.now();
+    for (;;) {
+      if (performance.now() - started > 60_000) return `web process did not answer within 60 s: ${stderr.slice(-300)}`;
+      const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const startMiB = rss();
+    let peak = startMiB;
+    const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+    // Log in through the form as the province clerk (CSRF token from the page, session cookie).
+    const loginPage = await fetch(`${base}/login`);
+    const cookie0 = (loginPage.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await loginPage.text())?.[1] ?? '';
+    const login = await fetch(`${base}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie0 },
+      body: new URLSearchParams({ _csrf: csrf, username: 'tinh.vanthu', password: 'VanThu@2026' }).toString(),
+    });
+    const cookie = [cookie0, ...(login.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0])].filter(Boolean).join('; ');
+    let requests = 0;
+    const get = async (p: string) => {
+      const r = await fetch(`${base}${p}`, { headers: { cookie } });
+      await r.arrayBuffer();
+      requests++;
+      return r.status;
+    };
+    const books = await get('/books');
+    if (books !== 200) return `could not log in to the web process (GET /books → ${books})`;
+    // 8 concurrent users searching, then book pages and PDF exports.
+    await Promise.all(Array.from({ length: 8 }, async (_, u) => {
+      for (let i = 0; i < 25; i++) await get(`/search?q=${encodeURIComponent(SEARCHES[(u * 25 + i) % SEARCHES.length]!)}`);
+    }));
+    const bookIds = await (async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const r = await c.query<{ id: string }>(`select b.id from register_book b join agency a on a.id = b.agency_id where a.d20_code = 'H41' order by b.id desc limit 2`);
+      await c.end();
+      return r.rows.map((x) => x.id);
+    })();
+    for (const id of bookIds) {
+      await get(`/books/${id}`);
+      await get(`/books/${id}/csv`);
+      await get(`/books/${id}/pdf`);
+    }
+    clearInterval(sampler);
+    peak = Math.max(peak, rss());
+    return { peakMiB: peak, startMiB, requests };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+export async function runDocumentsBench(): Promise<void> {
+  const url = await benchDatabaseUrl();
+  // Another area's unfinished migration must not stop the documents figures.
+  await prepareBenchDatabase(url).catch((e: Error) => print(`(migrations of the bench database: ${e.message}; continuing)`));
+  const pool = createPool(url, 12);
+  const db = createDatabase(pool);
+  const conn = createQueueConnection({ databaseUrl: url });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url });
+  const ctx: AppContext = { config, db, logger: createLogger('silent'), jobs: createJobQueue(conn), blobs: new LocalBlobStore(path.join(os.tmpdir(), 'vanthu-bench-blobs')), databaseUrl: url };
+  try {
+    await machineLimits(db);
+    const total = Number((await sql<{ n: string }>`select count(*) as n from document`.execute(db)).rows[0]!.n);
+    print(`documents in the bench database: ${total.toLocaleString('en')}${total < 1_000_000 ? ' (run `npm run bench:seed` for the 1,000,000-document set)' : ''}`);
+
+    print('— registrations into one book vs plain commits (same run)');
+    const one = await commitRate(url, 1);
+    const eight = await commitRate(url, 8);
+    print(`plain single-row commits: ${one.toFixed(0)}/s on 1 connection, ${eight.toFixed(0)}/s on 8`);
+    const reg = await registrationBench(ctx, 2000, 8);
+    print(`registrations, 8 concurrent clients, one book: ${reg.rate.toFixed(0)}/s via ${reg.how}; numbers 1..N continuous: ${reg.ok ? 'yes' : 'NO'}`);
+    print(`→ ${(reg.rate / one).toFixed(2)}× the 1-connection commit rate (target ≥ 0.5×)`);
+
+    print('— inbox listing (one tab, 20 rows, urgent first)');
+    const clerk = await actorFor(db, 'tinh.vanthu');
+    const specialist = await actorFor(db, 'tinh.chuyenvien');
+    const head = await actorFor(db, 'tinh.truongphong');
+    const tinh = clerk.activeAgencyId!;
+    const states = ['received', 'registered', 'presented', 'assigned', 'in_progress', 'done'];
+    for (const [label, actor] of [['clerk', clerk], ['specialist', specialist], ['head of unit', head]] as const) {
+      await inboxPage(db, actor, tinh, 'done');
+      const times = await timed(120, (i) => inboxPage(db, actor, tinh, states[i % states.length]!));
+      print(`inbox (${label}): p50 ${ms(pct(times, 50))}, p95 ${ms(pct(times, 95))}, max ${ms(Math.max(...times))} (target p95 ≤ 50 ms)`);
+    }
+
+    print('— search (20 queries, first page of 20)');
+    for (const [label, actor] of [['clerk', clerk], ['specialist', specialist]] as const) {
+      await searchDocuments(db, actor, { q: 'quyet dinh' });
+      const times = await timed(SEARCHES.length * 5, (i) => searchDocuments(db, actor, { q: SEARCHES[i % SEARCHES.length] }));
+      const byQuery = SEARCHES.map((q, i) => ({ q, t: Math.max(...times.filter((_, k) => k % SEARCHES.length === i)) })).sort((a, b) => b.t - a.t);
+      print(`search (${label}): p50 ${ms(pct(times, 50))}, p95 ${ms(pct(times, 95))}, max ${ms(Math.max(...times))} (target p95 ≤ 150 ms); slowest: ${byQuery.slice(0, 3).map((x) => `"${x.q}" ${ms(x.t)}`).join(', ')}`);
+    }
+    const filtered = await timed(40, (i) => searchDocuments(db, clerk, { q: SEARCHES[i % SEARCHES.length], year: String(2024 + (i % 3)), direction: 'incoming' }));
+    print(`search with year + direction filters (clerk): p95 ${ms(pct(filtered, 95))}`);
+    const next = await searchDocuments(db, clerk, { q: 'ke hoach' });
+    const paging = await timed(20, () => searchDocuments(db, clerk, { q: 'ke hoach' }, next.nextCursor));
+    print(`search, second page by keyset cursor: p95 ${ms(pct(paging, 95))}`);
+
+    print('— web process resident memory (npm start on the bench database)');
+    const web = await webProcessRss(url, 20000 + (process.pid % 10000));
+    if (typeof web === 'string') print(`not measured: ${web}`);
+    else print(`RSS at start ${web.startMiB.toFixed(0)} MiB, peak ${web.peakMiB.toFixed(0)} MiB over ${web.requests} requests (200 searches by 8 users, book pages, CSV and PDF exports) (target < 300 MB)`);
+  } finally {
+    await conn.close();
+    await db.destroy();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runDocumentsBench();
+}
