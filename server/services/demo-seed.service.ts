@@ -59,7 +59,7 @@ export const DEMO_USERS: DemoUser[] = [
   { username: 'huyen.chuyenvien', fullName: 'Lý Thị Mỹ Duyên', position: 'Chuyên viên', grants: [{ agency: 'huyen', unit: 'NV', role: 'specialist' }] },
   { username: 'xa1.vanthu', fullName: 'Trương Thị Hoa', position: 'Văn thư', grants: [{ agency: 'xa1', unit: 'VP', role: 'clerk' }, { agency: 'xa1', unit: 'VP', role: 'specialist' }] },
   { username: 'xa1.lanhdao', fullName: 'Hồ Sỹ Tuấn', position: 'Chủ tịch', grants: [{ agency: 'xa1', role: 'leader' }] },
-  { username: 'xa1.truongphong', fullName: 'Cao Văn Bình', position: 'Công chức Văn phòng - Thống kê', grants: [{ agency: 'xa1', unit: 'VP', role: 'head' }] },
+  { username: 'xa1.truongphong', fullName: 'Cao Văn Bình', position: 'Công chức Văn phòng - Thống kê', grants: [{ agency: 'xa1', unit: 'VP', role: 'head' }, { agency: 'xa1', unit: 'ĐC', role: 'head' }] },
   { username: 'xa1.chuyenvien', fullName: 'Lương Thị Thảo', position: 'Công chức Địa chính', grants: [{ agency: 'xa1', unit: 'ĐC', role: 'specialist' }] },
   { username: 'xa2.vanthu', fullName: 'Mai Thị Xuân', position: 'Văn thư', grants: [{ agency: 'xa2', unit: 'VP', role: 'clerk' }] },
   { username: 'xa2.lanhdao', fullName: 'Kiều Văn Sơn', position: 'Chủ tịch', grants: [{ agency: 'xa2', role: 'leader' }] },

@@ -1,0 +1,131 @@
+// The whole journey in a real browser (issue 7): a commune specialist drafts a reply → the head
+// reviews → the leader signs → the clerk numbers and releases → it reaches the district → the
+// district clerk registers it (the status flows back) → a leader assigns it with a deadline → a
+// specialist completes it → the commune sees "Hoàn thành" in its recipients table.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { makePdf } from '../helpers/pdf.ts';
+import { CHROMIUM, launchBrowser, login, logout, screenshot, startNode, type RunningNode } from './support.ts';
+
+describe('the whole journey in Chromium', function () {
+  this.timeout(300_000);
+  let node: RunningNode;
+  let browser: Browser;
+  let page: Page;
+  let draftUrl = '';
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      process.stdout.write(`      (skipped: Chromium not found at ${CHROMIUM}; .ci/run installs the Debian package)\n`);
+      this.skip();
+    }
+    node = await startNode('journey', 40000 + (process.pid % 5000));
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  const act = async (action: string, fill: (form: ReturnType<Page['locator']>) => Promise<void> = async () => undefined) => {
+    const form = page.locator(`form[action$="/actions/${action}"]`);
+    await fill(form);
+    // Signing forms ask for the certificate's passphrase (the sample PKI's test-only one).
+    const passphrase = form.locator('input[type="password"]');
+    if (await passphrase.count()) await passphrase.first().fill('VanThu-Test-Only-2026');
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes(`/actions/${action}`)), form.getByRole('button').first().click()]);
+    await page.waitForLoadState('load');
+    expect(response.status(), `${action}: ${await page.locator('.error').allTextContents()}`).to.equal(303);
+  };
+
+  it('a commune specialist drafts a reply with its PDF and submits it for review', async () => {
+    await login(page, node.url, 'xa1.chuyenvien');
+    await page.getByRole('link', { name: 'Văn bản đi' }).first().click();
+    await page.getByRole('link', { name: '+ Soạn dự thảo' }).click();
+    await page.selectOption('#typeCode', 'cong_van');
+    await page.fill('#subject', 'V/v báo cáo kết quả rà soát đất đai năm 2026 của xã Hưng Lộc');
+    await page.setInputFiles('#files', { name: 'du-thao-bao-cao.pdf', mimeType: 'application/pdf', buffer: await makePdf(['Bao cao ket qua ra soat dat dai', 'Xa Hung Loc, 2026']) });
+    await Promise.all([page.waitForURL(/\/documents\/\d+\?ok=drafted/), page.getByRole('button', { name: 'Lưu dự thảo' }).click()]);
+    draftUrl = page.url().replace(/\?.*$/, '');
+    await screenshot(page, 'du-thao');
+    await act('submit');
+    expect(await page.locator('table').first().textContent()).to.contain('Chờ duyệt');
+    await logout(page);
+  });
+
+  it('the head of the unit reviews and approves', async () => {
+    await login(page, node.url, 'xa1.truongphong');
+    await page.goto(`${node.url}/documents/outgoing?tab=cho_duyet`);
+    await page.getByRole('link', { name: /rà soát đất đai/ }).click();
+    await act('approve', (f) => f.locator('textarea').fill('Đồng ý trình Chủ tịch.'));
+    await screenshot(page, 'truong-phong-duyet');
+    await logout(page);
+  });
+
+  it('the leader approves and signs', async () => {
+    await login(page, node.url, 'xa1.lanhdao');
+    await page.goto(draftUrl);
+    await act('approve');
+    await act('sign');
+    expect(await page.locator('table').first().textContent()).to.contain('Chờ cấp số');
+    await screenshot(page, 'lanh-dao-ky');
+    await logout(page);
+  });
+
+  it('the commune clerk numbers it and releases it to the district', async () => {
+    await login(page, node.url, 'xa1.vanthu');
+    await page.goto(draftUrl);
+    await act('number');
+    const title = await page.locator('h1').textContent();
+    expect(title).to.match(/số \d{2,}\/UBND-ĐC/);
+    await act('release', (f) => f.locator('select[name="agencyIds"]').selectOption({ label: 'Ủy ban nhân dân huyện Hưng Nguyên' }));
+    expect(await page.locator('body').textContent()).to.contain('Đã đến');
+    await screenshot(page, 'ban-hanh');
+    await logout(page);
+  });
+
+  it('the district clerk registers it; the registration flows back to the commune', async () => {
+    await login(page, node.url, 'huyen.vanthu');
+    await page.goto(`${node.url}/documents/incoming?tab=cho_vao_so`);
+    await page.getByRole('link', { name: /rà soát đất đai/ }).click();
+    await act('register');
+    await act('present');
+    await screenshot(page, 'huyen-vao-so');
+    await logout(page);
+    await login(page, node.url, 'xa1.vanthu');
+    await page.goto(draftUrl);
+    expect(await page.locator('body').textContent()).to.contain('Đã vào sổ');
+    await logout(page);
+  });
+
+  it('a district leader assigns it with a deadline and a specialist completes it', async () => {
+    await login(page, node.url, 'huyen.lanhdao');
+    await page.goto(`${node.url}/documents/incoming?tab=cho_xu_ly`);
+    await page.getByRole('link', { name: /rà soát đất đai/ }).click();
+    await act('direct', async (f) => {
+      await f.locator('textarea[name="direction"]').fill('Giao Phòng Nội vụ chủ trì, tổng hợp báo cáo huyện.');
+      await f.locator('select[name="lead"]').selectOption({ label: 'Lý Thị Mỹ Duyên — Chuyên viên' });
+      await f.locator('input[name="workingDays"]').fill('5');
+    });
+    await screenshot(page, 'lanh-dao-giao-viec');
+    await logout(page);
+    await login(page, node.url, 'huyen.chuyenvien');
+    await page.goto(`${node.url}/documents/incoming?tab=cho_xu_ly`);
+    await page.getByRole('link', { name: /rà soát đất đai/ }).click();
+    await act('start');
+    await act('complete', (f) => f.locator('textarea[name="note"]').fill('Đã tổng hợp vào báo cáo chung của huyện.'));
+    expect(await page.locator('table').first().textContent()).to.contain('Đã xử lý');
+    await screenshot(page, 'hoan-thanh');
+    await logout(page);
+  });
+
+  it('the commune sees "Hoàn thành" for the district in its recipients table', async () => {
+    await login(page, node.url, 'xa1.vanthu');
+    await page.goto(draftUrl);
+    const row = page.locator('tr', { hasText: 'Ủy ban nhân dân huyện Hưng Nguyên' });
+    expect(await row.textContent()).to.contain('Hoàn thành');
+    await screenshot(page, 'xa-thay-hoan-thanh');
+  });
+});
