@@ -1,7 +1,12 @@
-// Integration point between the incoming workflow and the interconnection axis: called inside the
-// transaction of each step so that the sender's status package (edXML 03 registered, 02 rejected,
-// 04 assigned, 05 in progress, 06 done — DOMAIN.md §5) is queued atomically with the change.
+// Integration point between the workflows and the interconnection axis: called inside the
+// transaction of each step, so that what must be sent (the document to remote recipients, status
+// packages 03 registered / 02 rejected / 04 assigned / 05 in progress / 06 done, recall 13 —
+// DOMAIN.md §5) is written to the outbox atomically with the change. `pg_notify` inside the same
+// transaction wakes the node's delivery listener exactly when the change commits.
 import type { Executor } from '../db/database.ts';
+import { agencyRepository } from '../repositories/agency.repository.ts';
+import { axisRepository } from '../repositories/axis.repository.ts';
+import { documentIdOf } from './axis-package.service.ts';
 
 export type IncomingStatus = 'registered' | 'rejected' | 'assigned' | 'in_progress' | 'done';
 
@@ -13,11 +18,27 @@ export interface IncomingStatusEvent {
   note: string | null;
 }
 
-/** Status receipts for documents delivered inside this node are applied to the sender's recipient row. */
+const CODE_OF_STATUS: Record<IncomingStatus, string> = { registered: '03', rejected: '02', assigned: '04', in_progress: '05', done: '06' };
+
+function descriptionOf(e: IncomingStatusEvent): string {
+  switch (e.status) {
+    case 'registered':
+      return `Đã tiếp nhận, vào sổ văn bản đến, số đến: ${e.bookNumber ?? ''}`.trim();
+    case 'rejected':
+      return `Từ chối tiếp nhận: ${e.note ?? ''}`.trim();
+    case 'assigned':
+      return 'Đã phân công xử lý.';
+    case 'in_progress':
+      return 'Đang xử lý.';
+    case 'done':
+      return e.note ? `Hoàn thành: ${e.note}` : 'Đã hoàn thành xử lý.';
+  }
+}
+
+/** Status receipts: local copies update the sender's row directly; copies from the axis queue a status package. */
 export async function onIncomingStatus(trx: Executor, e: IncomingStatusEvent): Promise<void> {
   // A copy delivered inside this node records the sender's recipient row on its 'receive' event
-  // (outgoing.service releaseOutgoing); the status flows back through that row. Copies that came
-  // over the axis get their status package from the axis outbox instead.
+  // (outgoing.service releaseOutgoing); the status flows back through that row.
   const delivered = await trx
     .selectFrom('documentEvent')
     .select('data')
@@ -25,12 +46,28 @@ export async function onIncomingStatus(trx: Executor, e: IncomingStatusEvent): P
     .where('action', '=', 'receive')
     .executeTakeFirst();
   const recipientId = (delivered?.data as { recipientId?: string } | null)?.recipientId;
-  if (!recipientId) return;
-  await trx
-    .updateTable('documentRecipient')
-    .set({ status: e.status, statusNote: e.note, remoteNumber: e.bookNumber === null ? undefined : String(e.bookNumber), updatedAt: new Date() })
-    .where('id', '=', recipientId)
-    .execute();
+  if (recipientId) {
+    await trx
+      .updateTable('documentRecipient')
+      .set({ status: e.status, statusNote: e.note, remoteNumber: e.bookNumber === null ? undefined : String(e.bookNumber), updatedAt: new Date() })
+      .where('id', '=', recipientId)
+      .execute();
+    return;
+  }
+  // A copy that came over the axis: the status package goes back to the sender's node.
+  const inbox = await axisRepository.inboxOfDocument(trx, e.documentId);
+  if (!inbox) return;
+  await axisRepository.insertOutbox(trx, {
+    kind: 'status',
+    agencyId: e.agencyId,
+    fromCode: inbox.recipientCode,
+    targetCode: inbox.senderCode,
+    edxmlDocumentId: inbox.edxmlDocumentId,
+    statusCode: CODE_OF_STATUS[e.status],
+    description: descriptionOf(e).slice(0, 2000),
+    inboxId: inbox.id,
+  });
+  await axisRepository.notifyOutbox(trx);
 }
 
 export interface OutgoingReleased {
@@ -40,10 +77,19 @@ export interface OutgoingReleased {
   recipientIds: string[];
 }
 
-/** Called in the release transaction: the outbox rows for remote recipients are written here. */
+/** Called in the release transaction: one outbox row per remote recipient (store and forward). */
 export async function onOutgoingReleased(trx: Executor, e: OutgoingReleased): Promise<void> {
-  void trx;
-  void e;
+  const doc = await trx.selectFrom('document').selectAll().where('id', '=', e.documentId).executeTakeFirstOrThrow();
+  const agency = await agencyRepository.findById(trx, e.agencyId);
+  const fromCode = agency?.qcvnCode ?? agency?.d20Code ?? doc.issuerCode ?? String(e.agencyId);
+  const edxmlDocumentId = documentIdOf(doc, fromCode);
+  const replaces = await trx.selectFrom('documentLink').select('kind').where('fromId', '=', doc.id).where('kind', 'in', ['replaces', 'updates']).executeTakeFirst();
+  const businessType = replaces?.kind === 'replaces' ? 3 : replaces?.kind === 'updates' ? 2 : 0;
+  for (const recipientId of e.recipientIds) {
+    const r = await trx.selectFrom('documentRecipient').select(['id', 'agencyCode']).where('id', '=', recipientId).executeTakeFirstOrThrow();
+    await axisRepository.insertOutbox(trx, { kind: 'document', documentId: doc.id, recipientId: r.id, agencyId: e.agencyId, fromCode, targetCode: r.agencyCode!, edxmlDocumentId, businessType });
+  }
+  await axisRepository.notifyOutbox(trx);
 }
 
 export interface OutgoingRecalled {
@@ -52,8 +98,24 @@ export interface OutgoingRecalled {
   reason: string;
 }
 
-/** Called in the recall transaction: recall requests (edXML business type 1 / status 13) are queued here. */
+/** Called in the recall transaction: a status 13 (lấy lại) to every remote recipient the document went to. */
 export async function onOutgoingRecalled(trx: Executor, e: OutgoingRecalled): Promise<void> {
-  void trx;
-  void e;
+  const rows = await axisRepository.documentRowsOf(trx, e.documentId);
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (row.state === 'rejected' || row.state === 'expired' || seen.has(row.targetCode)) continue;
+    seen.add(row.targetCode);
+    await axisRepository.insertOutbox(trx, {
+      kind: 'status',
+      documentId: row.documentId,
+      recipientId: row.recipientId,
+      agencyId: e.agencyId,
+      fromCode: row.fromCode,
+      targetCode: row.targetCode,
+      edxmlDocumentId: row.edxmlDocumentId,
+      statusCode: '13',
+      description: e.reason.slice(0, 2000),
+    });
+  }
+  if (seen.size) await axisRepository.notifyOutbox(trx);
 }

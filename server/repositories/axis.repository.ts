@@ -1,0 +1,182 @@
+// Every SQL query of the axis area (outbox, inbox). Repositories take the executor so that the
+// service owns the transaction (STYLE.md convention 2).
+import { sql, type Insertable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { AxisInboxRow, AxisInboxTable, AxisOutboxRow, AxisOutboxTable } from '../db/tables/axis.tables.ts';
+
+export const AXIS_NOTIFY_CHANNEL = 'axis_outbox';
+
+export const axisRepository = {
+  async insertOutbox(db: Executor, row: Insertable<AxisOutboxTable>): Promise<string> {
+    const r = await db.insertInto('axisOutbox').values(row).returning('id').executeTakeFirstOrThrow();
+    return r.id;
+  },
+
+  /** Wakes the delivery listener of this node when (and only if) the transaction commits. */
+  async notifyOutbox(db: Executor): Promise<void> {
+    await sql`select pg_notify(${AXIS_NOTIFY_CHANNEL}, '')`.execute(db);
+  },
+
+  findOutbox(db: Executor, id: string): Promise<AxisOutboxRow | undefined> {
+    return db.selectFrom('axisOutbox').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /**
+   * Leases a pending row for one delivery attempt: only one worker wins (the row's next attempt
+   * moves into the future); a worker that dies leaves the lease to expire and the sweep retries.
+   */
+  leaseOutbox(db: Executor, id: string, leaseMs: number): Promise<AxisOutboxRow | undefined> {
+    return db
+      .updateTable('axisOutbox')
+      .set({ nextAttemptAt: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .where('nextAttemptAt', '<=', sql<Date>`now()`)
+      .returningAll()
+      .executeTakeFirst();
+  },
+
+  /** An earlier row of the same document and recipient still waiting: this one must wait for it. */
+  async earlierPending(db: Executor, row: AxisOutboxRow): Promise<boolean> {
+    if (!row.edxmlDocumentId) return false;
+    const r = await db
+      .selectFrom('axisOutbox')
+      .select('id')
+      .where('edxmlDocumentId', '=', row.edxmlDocumentId)
+      .where('targetCode', '=', row.targetCode)
+      .where('fromCode', '=', row.fromCode)
+      .where('state', '=', 'pending')
+      .where('id', '<', row.id)
+      .limit(1)
+      .executeTakeFirst();
+    return !!r;
+  },
+
+  nextInGroup(db: Executor, row: AxisOutboxRow): Promise<{ id: string }[]> {
+    if (!row.edxmlDocumentId) return Promise.resolve([]);
+    return db
+      .selectFrom('axisOutbox')
+      .select('id')
+      .where('edxmlDocumentId', '=', row.edxmlDocumentId)
+      .where('targetCode', '=', row.targetCode)
+      .where('fromCode', '=', row.fromCode)
+      .where('state', '=', 'pending')
+      .where('id', '>', row.id)
+      .orderBy('id')
+      .limit(1)
+      .execute();
+  },
+
+  async updateOutbox(db: Executor, id: string, patch: Partial<Omit<Insertable<AxisOutboxTable>, 'id'>>): Promise<void> {
+    await db.updateTable('axisOutbox').set(patch).where('id', '=', id).execute();
+  },
+
+  duePending(db: Executor, limit: number): Promise<{ id: string }[]> {
+    return db.selectFrom('axisOutbox').select('id').where('state', '=', 'pending').where('nextAttemptAt', '<=', sql<Date>`now()`).orderBy('id').limit(limit).execute();
+  },
+
+  documentRowsOf(db: Executor, documentId: string): Promise<AxisOutboxRow[]> {
+    return db.selectFrom('axisOutbox').selectAll().where('documentId', '=', documentId).where('kind', '=', 'document').orderBy('id').execute();
+  },
+
+  /** The outgoing row a status package from `fromCode` about `edxmlDocumentId` answers. */
+  sentDocumentRow(db: Executor, edxmlDocumentId: string, recipientCode: string): Promise<AxisOutboxRow | undefined> {
+    return db
+      .selectFrom('axisOutbox')
+      .selectAll()
+      .where('kind', '=', 'document')
+      .where('edxmlDocumentId', '=', edxmlDocumentId)
+      .where('targetCode', '=', recipientCode)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  },
+
+  lateRecipients(db: Executor, today: string): Promise<AxisOutboxRow[]> {
+    return db
+      .selectFrom('axisOutbox as o')
+      .innerJoin('documentRecipient as r', 'r.id', 'o.recipientId')
+      .selectAll('o')
+      .where('o.kind', '=', 'document')
+      .where('o.flaggedAt', 'is', null)
+      .where('o.registerDue', '<', today)
+      .where('r.status', 'in', ['pending', 'sent', 'arrived'])
+      .execute();
+  },
+
+  /** Insert, or return the row already stored under the same key (redelivery). */
+  async insertInbox(db: Executor, row: Insertable<AxisInboxTable>): Promise<{ row: AxisInboxRow; created: boolean }> {
+    const inserted = await db
+      .insertInto('axisInbox')
+      .values(row)
+      .onConflict((oc) => oc.constraint('axis_inbox_key').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { row: inserted, created: true };
+    const existing = await db
+      .selectFrom('axisInbox')
+      .selectAll()
+      .where('senderCode', '=', row.senderCode)
+      .where('edxmlDocumentId', '=', row.edxmlDocumentId)
+      .where('businessType', '=', row.businessType)
+      .where('recipientCode', '=', row.recipientCode)
+      .executeTakeFirstOrThrow();
+    return { row: existing, created: false };
+  },
+
+  findInbox(db: Executor, id: string): Promise<AxisInboxRow | undefined> {
+    return db.selectFrom('axisInbox').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  claimInbox(db: Executor, id: string, staleMs: number): Promise<AxisInboxRow | undefined> {
+    return db
+      .updateTable('axisInbox')
+      .set({ state: 'processing', claimedAt: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('state', '=', 'stored'), eb.and([eb('state', '=', 'processing'), eb('claimedAt', '<', sql<Date>`now() - ${`${staleMs} milliseconds`}::interval`)])]))
+      .returningAll()
+      .executeTakeFirst();
+  },
+
+  async updateInbox(db: Executor, id: string, patch: Partial<Omit<Insertable<AxisInboxTable>, 'id'>>): Promise<void> {
+    await db.updateTable('axisInbox').set(patch).where('id', '=', id).execute();
+  },
+
+  unprocessedInbox(db: Executor, staleMs: number, limit: number): Promise<{ id: string }[]> {
+    return db
+      .selectFrom('axisInbox')
+      .select('id')
+      .where((eb) => eb.or([eb('state', '=', 'stored'), eb.and([eb('state', '=', 'processing'), eb('claimedAt', '<', sql<Date>`now() - ${`${staleMs} milliseconds`}::interval`)])]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  },
+
+  /** The document inbox row (business type new/replace/update) of a package, processed or not. */
+  documentInbox(db: Executor, senderCode: string, edxmlDocumentId: string, recipientCode: string): Promise<AxisInboxRow[]> {
+    return db
+      .selectFrom('axisInbox')
+      .selectAll()
+      .where('senderCode', '=', senderCode)
+      .where('edxmlDocumentId', '=', edxmlDocumentId)
+      .where('recipientCode', '=', recipientCode)
+      .where('businessType', 'like', 'doc:%')
+      .orderBy('id')
+      .execute();
+  },
+
+  inboxOfDocument(db: Executor, documentId: string): Promise<AxisInboxRow | undefined> {
+    return db.selectFrom('axisInbox').selectAll().where('documentId', '=', documentId).where('businessType', 'like', 'doc:%').orderBy('id').limit(1).executeTakeFirst();
+  },
+
+  findAxisCopy(db: Executor, agencyId: string, externalId: string) {
+    return db.selectFrom('document').selectAll().where('agencyId', '=', agencyId).where('externalId', '=', externalId).where('direction', '=', 'incoming').where('source', '=', 'axis').orderBy('id').limit(1).executeTakeFirst();
+  },
+
+  recent(db: Executor, limit: number) {
+    return Promise.all([
+      db.selectFrom('axisOutbox').select(['id', 'kind', 'fromCode', 'targetCode', 'edxmlDocumentId', 'statusCode', 'state', 'attempts', 'lastError', 'receiptId', 'peer', 'createdAt', 'sentAt', 'flaggedAt']).orderBy('id', 'desc').limit(limit).execute(),
+      db.selectFrom('axisInbox').select(['id', 'receiptId', 'senderCode', 'recipientCode', 'edxmlDocumentId', 'businessType', 'state', 'reason', 'fromNode', 'receivedAt', 'documentId']).orderBy('id', 'desc').limit(limit).execute(),
+    ]);
+  },
+};
