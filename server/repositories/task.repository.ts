@@ -242,6 +242,18 @@ export const taskRepository = {
       .execute();
   },
 
+  /** A new direction on the same document: new lead, co-handlers and deadline for the open task. */
+  async redirect(
+    db: Executor,
+    id: string,
+    patch: Pick<TaskRow, 'leadUnitId' | 'leadUserId' | 'direction' | 'expectedResult' | 'deadline' | 'deadlineWorkingDays'>,
+    coHandlers: { unitId: string | null; userId: string | null }[],
+  ): Promise<void> {
+    await db.updateTable('task').set({ ...patch, originalDeadline: patch.deadline, updatedAt: new Date() }).where('id', '=', id).execute();
+    await db.deleteFrom('taskCoHandler').where('taskId', '=', id).execute();
+    if (coHandlers.length) await db.insertInto('taskCoHandler').values(coHandlers.map((c) => ({ taskId: id, unitId: c.unitId, userId: c.userId }))).execute();
+  },
+
   async moveOpenTasks(db: Executor, fromAgencyId: string, toAgencyId: string): Promise<string[]> {
     const rows = await db.updateTable('task').set({ agencyId: toAgencyId, updatedAt: new Date() }).where('agencyId', '=', fromAgencyId).where('completedOn', 'is', null).returning('id').execute();
     return rows.map((r) => r.id);

@@ -5,7 +5,7 @@ import { requireAnyRole, requireRole } from '../middleware/access.ts';
 import { taskBellLocals, taskController } from '../controllers/task.controller.ts';
 import { calendarController } from '../controllers/calendar.controller.ts';
 import { dashboardController } from '../controllers/dashboard.controller.ts';
-import { h } from './index.ts';
+import { h } from './handler.ts';
 
 export function tasksRoutes(ctx: AppContext): Router {
   const r = Router();

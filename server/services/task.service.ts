@@ -109,7 +109,8 @@ function normalise(raw: unknown): NormalisedTask {
 }
 
 /** Creates one task inside `trx` (used by the form and by the document workflow hook). */
-export async function createTaskInTransaction(trx: Executor, actor: Actor, agencyId: string, t: NormalisedTask, cal: WorkingCalendar, today: string): Promise<TaskRow> {
+/** Checks the lead, co-handlers and document against the agency; computes the deadline. */
+async function resolveAssignment(trx: Executor, agencyId: string, t: NormalisedTask, cal: WorkingCalendar, today: string) {
   if (!t.lead.unitId && !t.lead.userId) throw new AppError('validation', 'Chưa giao đơn vị hoặc cá nhân chủ trì.');
   const doc = await people.documentInAgency(trx, t.documentId, agencyId);
   if (!doc) throw new AppError('validation', 'Văn bản không thuộc cơ quan đang làm việc.');
@@ -136,6 +137,11 @@ export async function createTaskInTransaction(trx: Executor, actor: Actor, agenc
     workingDays = t.workingDays ?? (await taskRepository.setting(trx, agencyId)).defaultWorkingDays;
     deadline = cal.addWorkingDays(today, workingDays);
   }
+  return { doc, deadline, workingDays };
+}
+
+export async function createTaskInTransaction(trx: Executor, actor: Actor, agencyId: string, t: NormalisedTask, cal: WorkingCalendar, today: string): Promise<TaskRow> {
+  const { doc, deadline, workingDays } = await resolveAssignment(trx, agencyId, t, cal, today);
   const task = await taskRepository.insert(trx, {
     agencyId,
     documentId: t.documentId,
@@ -417,7 +423,7 @@ export async function directiveDebts(db: Executor, actor: Actor, clock: Clock = 
   const today = clock.today ?? todayInVietnam();
   const cal = await loadWorkingCalendar(db);
   const rows = await taskRepository.openByDocument(db, agencyIds, 2000);
-  const byDoc = new Map<string, { documentId: string; subject: string; notation: string; promulgationDate: string | null; owing: object[]; oldest: string; worst: number }>();
+  const byDoc = new Map<string, { documentId: string; subject: string; notation: string; kindLabel: string; promulgationDate: string | null; owing: object[]; oldest: string; worst: number }>();
   for (const r of rows) {
     const key = String(r.documentId);
     const lateBy = r.deadline < today ? countWorkingDaysBetween(cal, r.deadline, today) : 0;
@@ -425,6 +431,7 @@ export async function directiveDebts(db: Executor, actor: Actor, clock: Clock = 
       documentId: key,
       subject: r.subject,
       notation: r.codeNumber ? `${r.codeNumber}${r.codeNotation ? `/${r.codeNotation}` : ''}` : '',
+      kindLabel: r.documentDirection === 'outgoing' ? 'Văn bản chỉ đạo do cơ quan ban hành' : 'Văn bản đến có ý kiến chỉ đạo',
       promulgationDate: r.promulgationDate,
       owing: [],
       oldest: r.assignedOn,
@@ -457,14 +464,34 @@ export async function tasksFromDirection(
 ): Promise<TaskRow> {
   const today = clock.today ?? todayInVietnam();
   const cal = await loadWorkingCalendar(trx);
-  return createTaskInTransaction(
-    trx,
-    e.actor,
-    e.agencyId,
-    { documentId: e.documentId, title: null, direction: e.direction || null, expectedResult: e.expectedResult, lead: e.lead, coHandlers: e.coHandlers, deadline: e.deadline, workingDays: null },
-    cal,
-    today,
-  );
+  const input: NormalisedTask = { documentId: e.documentId, title: null, direction: e.direction || null, expectedResult: e.expectedResult, lead: e.lead, coHandlers: e.coHandlers, deadline: e.deadline, workingDays: null };
+  // A new direction on a document already being handled (the leader changes the lead or the
+  // deadline) re-directs its open task instead of opening a second one.
+  const open = await taskRepository.openForDocument(trx, e.documentId, e.agencyId);
+  const current = open.sort((a, b) => Number(b.id) - Number(a.id))[0];
+  if (!current) return createTaskInTransaction(trx, e.actor, e.agencyId, input, cal, today);
+  const resolved = await resolveAssignment(trx, e.agencyId, e.deadline ? input : { ...input, deadline: current.deadline < today ? today : current.deadline }, cal, today);
+  const patch = {
+    leadUnitId: e.lead.unitId,
+    leadUserId: e.lead.userId,
+    direction: input.direction,
+    expectedResult: input.expectedResult,
+    deadline: resolved.deadline,
+    deadlineWorkingDays: e.deadline ? null : current.deadlineWorkingDays,
+  };
+  await taskRepository.redirect(trx, current.id, patch, e.coHandlers);
+  const updated = { ...current, ...patch };
+  await notifyUsers(trx, await leadRecipients(trx, updated), { taskId: current.id, kind: 'assigned', title: `Nhiệm vụ được giao lại: ${current.title}`, body: `Hạn xử lý ${resolved.deadline}.` });
+  await appendAudit(trx, {
+    actor: auditActor(e.actor),
+    agencyId: e.agencyId,
+    action: 'task.redirected',
+    entityType: 'task',
+    entityId: current.id,
+    before: { leadUnitId: current.leadUnitId, leadUserId: current.leadUserId, deadline: current.deadline },
+    after: { ...patch, coHandlers: e.coHandlers },
+  });
+  return updated as TaskRow;
 }
 
 export async function closeTasksOfDocument(

@@ -208,6 +208,13 @@ describe('directive tracking (tasks) on PostgreSQL', function () {
     const created = await t.db.selectFrom('task').selectAll().where('documentId', '=', incoming).execute();
     expect(created).to.have.length(1);
     expect(created[0]!.deadlineWorkingDays).to.equal(10);
+    // A second direction on the same document re-directs the open task: no second task.
+    await t.db.transaction().execute((trx) =>
+      onDirectionGiven(trx, { documentId: incoming, agencyId: province, direction: 'Giao lại Phòng Văn xã chủ trì', lead: { unitId: unitVX, userId: null }, coHandlers: [{ unitId: unitTH, userId: null }], deadline: '2099-01-05', expectedResult: null, actor: leader }),
+    );
+    const redirected = await t.db.selectFrom('task').selectAll().where('documentId', '=', incoming).execute();
+    expect(redirected).to.have.length(1);
+    expect(redirected[0]).to.deep.include({ leadUnitId: unitVX, deadline: '2099-01-05', deadlineWorkingDays: null, direction: 'Giao lại Phòng Văn xã chủ trì' });
     // A bad direction rolls the workflow transaction back.
     const err = await t.db.transaction().execute(async (trx) => {
       await onDirectionGiven(trx, { documentId: incoming, agencyId: province, direction: '', lead: { unitId: null, userId: null }, coHandlers: [], deadline: '2026-12-20', expectedResult: null, actor: leader });
