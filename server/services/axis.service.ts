@@ -317,9 +317,8 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
       await axisRepository.notifyOutbox(trx);
       return { row, outbox: [id] };
     });
-    if (res.row.packageSha256 !== sha) return { outcome: 'rejected', receiptId: null, reason: 'Gói tin khác nội dung nhưng trùng khóa (bên gửi, DocumentId, nghiệp vụ): phát lại bị từ chối.' };
     await enqueueAxis(ctx, { outbox: res.outbox });
-    return res.row.state === 'rejected' ? { outcome: 'rejected', receiptId: res.row.receiptId, reason: res.row.reason ?? '' } : { outcome: 'accepted', receiptId: res.row.receiptId };
+    return answerPrior(ctx, node, res.row, sha);
   }
 
   // Addressed to an agency of this node. A redelivery is answered from the inbox before any work.
@@ -331,7 +330,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
     .where('businessType', '=', key.businessType!)
     .where('recipientCode', '=', a.recipientCode)
     .executeTakeFirst();
-  if (prior) return answerPrior(ctx, prior, sha);
+  if (prior) return answerPrior(ctx, node, prior, sha);
   let checked: Checked;
   try {
     checked = await checkPackage(ctx, node, a);
@@ -352,7 +351,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
     if (created) await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: checked.agencyId, action: 'axis.inbox.stored', entityType: 'axis_inbox', entityId: row.id, after: { from: key.from, documentId: key.documentId, type: key.businessType, receiptId: row.receiptId } });
     return { row, created, outbox };
   });
-  if (!res.created) return answerPrior(ctx, res.row, sha);
+  if (!res.created) return answerPrior(ctx, node, res.row, sha);
   await enqueueAxis(ctx, { outbox: res.outbox });
   // Registered into the workflow right away from what was verified; if this process dies first,
   // the 'axis.process-inbox' job or the sweep does it from the stored package.
@@ -360,10 +359,21 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
   return { outcome: 'accepted', receiptId: res.row.receiptId };
 }
 
-function answerPrior(ctx: AppContext, prior: AxisInboxRow, sha: string): ReceiveResult {
+async function answerPrior(ctx: AppContext, node: AxisNode, prior: AxisInboxRow, sha: string): Promise<ReceiveResult> {
   if (prior.packageSha256 !== sha) {
+    // Same (sender, DocumentId, business type, recipient) with other content: a replay or a forgery.
     const reason = 'Gói tin khác nội dung nhưng trùng khóa (bên gửi, DocumentId, nghiệp vụ) với gói đã nhận: phát lại bị từ chối.';
     ctx.logger.warn({ inboxId: prior.id, from: prior.senderCode, documentId: prior.edxmlDocumentId }, 'axis: replayed package refused');
+    if (!prior.businessType.startsWith('status:')) {
+      const fromCode = routeFor(routeTableOf(node), prior.recipientCode).kind === 'local' ? prior.recipientCode : node.settings.organId;
+      const id = await ctx.db.transaction().execute(async (trx) => {
+        const outboxId = await axisRepository.insertOutbox(trx, { kind: 'status', fromCode, targetCode: prior.senderCode, edxmlDocumentId: prior.edxmlDocumentId, statusCode: '02', description: reason, inboxId: prior.id });
+        await axisRepository.notifyOutbox(trx);
+        await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: prior.agencyId, action: 'axis.inbox.replay_refused', entityType: 'axis_inbox', entityId: prior.id, after: { sha256: sha } });
+        return outboxId;
+      });
+      await enqueueAxis(ctx, { outbox: [id] });
+    }
     return { outcome: 'rejected', receiptId: null, reason };
   }
   if (prior.state === 'rejected') return { outcome: 'rejected', receiptId: prior.receiptId, reason: prior.reason ?? 'Gói tin đã bị từ chối.' };
