@@ -22,6 +22,8 @@ export const NAV_ENTRIES: NavEntry[] = [
   { href: '/notifications', label: 'Thông báo', roles: 'any' },
   { href: '/calendar', label: 'Lịch làm việc', roles: ['admin'], anyAgency: true },
   // signing
+  { href: '/signing/bulk', label: 'Ký số hàng loạt', roles: ['leader'] },
+  { href: '/credentials', label: 'Chứng thư số', roles: ['leader', 'clerk', 'admin'], anyAgency: true },
   // axis
   // administration
   { href: '/admin/agencies', label: 'Cơ quan, đơn vị', roles: ['admin'], anyAgency: true },

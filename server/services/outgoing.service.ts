@@ -23,6 +23,7 @@ import { ensureDefaultBooks, takeNumber } from './book.service.ts';
 import { linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
 import { onOutgoingRecalled, onOutgoingReleased } from './axis-hooks.ts';
+import { enqueuePrepare, finishSigning, insertSealRequests, leaderSignsPdf, prepareAgencySeal, signAsLeaderDigitally, unlockerFor } from './signing.service.ts';
 
 /** A specialist (or head, leader, clerk) drafts a document with its file (dự thảo, version 1). */
 export async function createDraft(ctx: AppContext, actor: Actor, agencyId: string, raw: unknown, uploads: Upload[]): Promise<DocumentRow> {
@@ -121,11 +122,21 @@ export async function commentDraft(ctx: AppContext, actor: Actor, id: string, ra
 }
 
 /**
- * Ký duyệt: the leader approves the final text for issuance. The digital signature on the PDF is
- * applied by the signing module (signing jobs); this records the signer (SignerInfo).
+ * Ký duyệt: the leader approves the final text for issuance. When the latest draft is a PDF, the
+ * leader's digital signature is applied through the signing workers (signing.service.ts) with the
+ * passphrase typed now, and the state changes when the signed PDF is stored; without a PDF (or
+ * without a credential and passphrase: signed on paper) this records the signer (SignerInfo) as before.
  */
 export async function signDraft(ctx: AppContext, actor: Actor, id: string, raw: unknown): Promise<void> {
-  const input = parseInput(z.object({ competence: z.union([z.literal(''), z.enum(['TM.', 'KT.', 'TL.', 'TUQ.', 'Q.'])]).optional() }), raw);
+  const input = parseInput(
+    z.object({ competence: z.union([z.literal(''), z.enum(['TM.', 'KT.', 'TL.', 'TUQ.', 'Q.'])]).optional(), passphrase: z.string().max(200).optional() }),
+    raw,
+  );
+  if (await leaderSignsPdf(ctx, actor, id, !!input.passphrase)) {
+    const outcome = await signAsLeaderDigitally(ctx, actor, id, { competence: input.competence || null, unlock: unlockerFor(ctx, input.passphrase) });
+    if (!outcome.ok) throw new AppError('validation', outcome.message);
+    return;
+  }
   await withDraft(ctx, actor, id, 'sign', (trx, doc, to) =>
     recordTransition(trx, {
       doc,
@@ -141,12 +152,20 @@ const numberSchema = z.object({
   bookId: z.string().regex(/^\d+$/, 'chọn sổ văn bản đi'),
   promulgationDate: z.union([z.literal(''), z.string().refine(isDateString, 'ngày không hợp lệ')]).optional(),
   place: z.string().max(200).optional(),
+  passphrase: z.string().max(200).optional(),
 });
 
-/** Cấp số: the next number of the outgoing book and the ký hiệu (Decree 30/2020 Art. 8, 15). */
+/**
+ * Cấp số: the next number of the outgoing book and the ký hiệu (Decree 30/2020 Art. 8, 15). When the
+ * leader signed a PDF, the number and date are stamped on it and the agency's seal signature follows
+ * (and attachments are signed): the agency credential is opened first, so a wrong passphrase or an
+ * unusable certificate changes nothing; the number is taken in the same transaction as the signing
+ * requests, and the stamped, sealed PDF follows from the signing workers.
+ */
 export async function numberOutgoing(ctx: AppContext, actor: Actor, id: string, raw: unknown): Promise<{ codeNumber: string; codeNotation: string }> {
   const input = parseInput(numberSchema, raw);
-  return withDraft(ctx, actor, id, 'number', async (trx, doc, to) => {
+  const seal = await prepareAgencySeal(ctx, actor, id, input.passphrase);
+  const result = await withDraft(ctx, actor, id, 'number', async (trx, doc, to) => {
     await ensureDefaultBooks(trx, doc.agencyId);
     const { book, number } = await takeNumber(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'outgoing', documentId: doc.id, actorUserId: actor.userId });
     if (book.typeCodes?.length && !book.typeCodes.includes(doc.typeCode)) throw new AppError('validation', `Sổ "${book.name}" không dùng cho loại ${doc.typeName}.`);
@@ -157,16 +176,25 @@ export async function numberOutgoing(ctx: AppContext, actor: Actor, id: string, 
     // Công văn: issuer + drafting unit ("12/UBND-VX"); other types: type + issuer ("15/QĐ-UBND").
     const codeNotation = formatCodeNotation(type?.abbreviation ? { issuer: agency.abbreviation, typeAbbreviation: type.abbreviation } : { issuer: agency.abbreviation, unit: unit?.abbreviation });
     const promulgationDate = input.promulgationDate || todayInVietnam();
+    const place = input.place || doc.place;
     await recordTransition(trx, {
       doc,
       actor,
       action: 'number',
       to,
-      patch: { bookId: book.id, bookNumber: number, codeNumber, codeNotation, promulgationDate, place: input.place || doc.place, registeredAt: new Date(), searchFolded: searchFoldedOf({ ...doc, codeNumber, codeNotation }) },
+      patch: { bookId: book.id, bookNumber: number, codeNumber, codeNotation, promulgationDate, place, registeredAt: new Date(), searchFolded: searchFoldedOf({ ...doc, codeNumber, codeNotation }) },
       data: { book: book.name, number: `${codeNumber}/${codeNotation}`, promulgationDate },
     });
-    return { codeNumber, codeNotation };
+    const requestIds = seal ? await insertSealRequests(trx, actor, doc, seal, { number: `${codeNumber}/${codeNotation}`, date: promulgationDate, place: place || null }) : [];
+    return { codeNumber, codeNotation, requestIds };
   });
+  if (seal && result.requestIds.length) {
+    await enqueuePrepare(ctx, result.requestIds);
+    const outcomes = await finishSigning(ctx, result.requestIds, () => seal.key);
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed) throw new AppError('validation', `Đã cấp số ${result.codeNumber}/${result.codeNotation} nhưng chưa đóng được số và chữ ký số của cơ quan lên tệp: ${failed.message}`);
+  }
+  return { codeNumber: result.codeNumber, codeNotation: result.codeNotation };
 }
 
 const ids = z

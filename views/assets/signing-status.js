@@ -1,0 +1,105 @@
+// Signing progress and signature verdicts without a page reload (issue 4 item 9). Loaded as an
+// external file (the CSP forbids inline scripts); may be included several times on one page.
+(function () {
+  'use strict';
+  if (window.__vanthuSigningStatus) return;
+  window.__vanthuSigningStatus = true;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function getJson(url) {
+    return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    });
+  }
+  function later(fn, ms) { window.setTimeout(fn, ms); }
+
+  // — a document's signing requests —
+  function renderStatus(box, s) {
+    box.textContent = '';
+    if (!s.requests.length && s.signMode === 'no_pdf') box.appendChild(el('p', 'muted', 'Dự thảo không có tệp PDF: ký duyệt chỉ ghi nhận người ký, không ký số trên tệp.'));
+    if (!s.requests.length && s.signMode === 'no_credential') box.appendChild(el('p', 'muted', 'Bạn chưa có chứng thư số trên hệ thống: ký duyệt chỉ ghi nhận người ký (ký trên giấy), không ký số trên tệp.'));
+    s.requests.forEach(function (r) {
+      var p = el('p', 'signing-request');
+      var badge = el('span', 'badge' + (r.status === 'done' ? ' green' : r.status === 'failed' ? ' red' : ''), r.label);
+      p.appendChild(badge);
+      p.appendChild(document.createTextNode(' ' + r.what));
+      if (r.error) p.appendChild(el('span', 'signing-error', ' — ' + r.error));
+      box.appendChild(p);
+    });
+  }
+  function pollStatus(box, wasBusy, delay) {
+    getJson(box.getAttribute('data-signing-status')).then(function (s) {
+      renderStatus(box, s);
+      if (s.busy) later(function () { pollStatus(box, true, Math.min(delay * 1.5, 3000)); }, delay);
+      else if (wasBusy) {
+        box.appendChild(el('p', 'flash', 'Đã ký số xong. Đang tải lại trang…'));
+        later(function () { window.location.reload(); }, 800);
+      }
+    }).catch(function () { box.appendChild(el('p', 'muted', 'Không lấy được trạng thái ký số.')); });
+  }
+
+  // — verdicts of a document's PDFs —
+  var VERDICT_CLASS = { valid: 'badge green', invalid: 'badge red', error: 'badge red', unsigned: 'badge', pending: 'badge' };
+  function renderVerdicts(box, data) {
+    box.textContent = '';
+    if (!data.files.length) return;
+    box.appendChild(el('h3', null, 'Chữ ký số trên tệp'));
+    var ul = el('ul', 'signing-verdicts');
+    data.files.forEach(function (f) {
+      var li = el('li');
+      li.appendChild(el('span', VERDICT_CLASS[f.verdict] || 'badge', f.label));
+      li.appendChild(document.createTextNode(' ' + f.fileName));
+      if (f.message && f.verdict !== 'unsigned') li.appendChild(el('div', 'muted', f.message));
+      if (f.signatures.length) {
+        var d = el('details');
+        d.appendChild(el('summary', null, 'Chi tiết ' + f.signatures.length + ' chữ ký'));
+        var ol = el('ol');
+        f.signatures.forEach(function (s) {
+          var item = el('li', null, (s.valid ? 'Hợp lệ' : 'Không hợp lệ') + ' — ' + s.signer + (s.time ? ' — ' + s.time : '') + (s.timestamped ? ' (có dấu thời gian)' : ''));
+          if (s.changes) item.appendChild(el('div', 'muted', 'Sau khi ký: ' + s.changes));
+          if (s.problems.length) item.appendChild(el('div', 'signing-error', s.problems.join('; ')));
+          ol.appendChild(item);
+        });
+        d.appendChild(ol);
+        li.appendChild(d);
+      }
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+  function pollVerdicts(box, delay) {
+    getJson(box.getAttribute('data-signing-verdict')).then(function (data) {
+      renderVerdicts(box, data);
+      var pending = data.files.some(function (f) { return f.verdict === 'pending'; });
+      if (pending && delay < 60000) later(function () { pollVerdicts(box, delay * 1.5); }, delay);
+    }).catch(function () { box.textContent = ''; box.appendChild(el('p', 'muted', 'Không lấy được kết quả kiểm tra chữ ký số.')); });
+  }
+
+  // — bulk signing result lines —
+  function pollBatch(box, delay) {
+    getJson(box.getAttribute('data-signing-batch')).then(function (b) {
+      b.lines.forEach(function (l) {
+        var row = box.querySelector('tr[data-document-id="' + String(l.documentId).replace(/\D/g, '') + '"] .signing-line');
+        if (!row) return;
+        row.textContent = '';
+        row.appendChild(el('span', 'badge' + (l.status === 'done' ? ' green' : l.status === 'failed' ? ' red' : ''), l.label));
+        if (l.error) row.appendChild(document.createTextNode(' ' + l.error));
+      });
+      if (b.busy) later(function () { pollBatch(box, Math.min(delay * 1.5, 3000)); }, delay);
+    }).catch(function () { /* the lines already say what happened at submission */ });
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-signing-status]'), function (b) { pollStatus(b, false, 500); });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-signing-verdict]'), function (b) { pollVerdicts(b, 1000); });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-signing-batch]'), function (b) { pollBatch(b, 500); });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
