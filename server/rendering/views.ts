@@ -7,8 +7,9 @@ import { engine } from 'express-handlebars';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const VIEWS_DIR = path.resolve(here, '..', '..', 'views');
 
-const vnDateTime = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'medium' });
-const vnDate = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short' });
+// Vietnam time, four-digit years: "09:14:03 05/12/2026".
+const vnDateTime = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', second: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric', hour12: false });
+const vnDate = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric' });
 
 const FILE_ROLE_LABELS: Record<string, string> = { main: 'văn bản', attachment: 'phụ lục', scan: 'bản quét', draft: 'dự thảo', evidence: 'kết quả xử lý' };
 

@@ -35,9 +35,15 @@ describe('the whole journey in Chromium', function () {
     // Signing forms ask for the certificate's passphrase (the sample PKI's test-only one).
     const passphrase = form.locator('input[type="password"]');
     if (await passphrase.count()) await passphrase.first().fill('VanThu-Test-Only-2026');
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes(`/actions/${action}`)), form.getByRole('button').first().click()]);
+    // Post/redirect/get lands on the same address: wait for the redirected page itself to load.
+    const landed = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes('?ok=done'), { timeout: 60_000 }).catch(() => null);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes(`/actions/${action}`)), form.locator('button[type="submit"]').first().click()]);
+    if (response.status() !== 303) {
+      await page.waitForLoadState('load');
+      expect.fail(`${action}: ${response.status()} ${await page.locator('.error').allTextContents()}`);
+    }
+    await landed;
     await page.waitForLoadState('load');
-    expect(response.status(), `${action}: ${await page.locator('.error').allTextContents()}`).to.equal(303);
   };
 
   it('a commune specialist drafts a reply with its PDF and submits it for review', async () => {
