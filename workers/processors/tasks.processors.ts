@@ -1,12 +1,20 @@
 // Processors of the tasks area, one per job in server/jobs/tasks.jobs.ts, and the repeatable
-// scheduler of the reminders (call scheduleTaskReminders from workers/host.ts after start-up).
+// scheduler of the reminders (upserted when the reminders processor is built at worker start-up).
+import type { Job } from 'bullmq';
 import type { ProcessorFactory } from '../registry.ts';
 import type { TASKS_JOBS } from '../../server/jobs/tasks.jobs.ts';
 import type { AppContext } from '../../server/app-context.ts';
 import { runReminders } from '../../server/services/reminder.service.ts';
 import { createMailer, flushMail } from '../../server/services/mail.service.ts';
 
-const remindersProcessor: ProcessorFactory = (ctx) => async (job) => {
+const remindersProcessor: ProcessorFactory = (ctx) => {
+  // The factory runs once when the workers start: that is when the repeatable schedule is upserted
+  // (idempotent, so workers/host.ts may call scheduleTaskReminders as well).
+  scheduleTaskReminders(ctx).catch((e: Error) => ctx.logger.warn({ err: e.message }, 'could not schedule task reminders'));
+  return runRemindersJob(ctx);
+};
+
+const runRemindersJob = (ctx: AppContext) => async (job: Job) => {
   const data = job.data as { today?: string };
   const run = await runReminders(ctx.db, data.today ? { today: data.today } : {});
   const mail = await sendPending(ctx);
