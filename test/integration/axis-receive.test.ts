@@ -18,7 +18,7 @@ import { axisNodeRoutes } from '../../server/routes/axis-node.routes.ts';
 import { AXIS_HEADERS, sha256Hex, signRequest } from '../../server/axis/request-signing.ts';
 import { PACKAGES_PATH } from '../../server/axis/http-transport.ts';
 import { buildDocumentPackage, buildStatusPackage, signPackage, toEdxmlTimestamp, type DocumentPackageInput } from '../../server/axis/edxml/index.ts';
-import { processInbox } from '../../server/services/axis.service.ts';
+import { deliverOutbox, flagLateRecipients, processInbox } from '../../server/services/axis.service.ts';
 
 describe('axis: receiving packages from a peer node (real PostgreSQL)', function () {
   this.timeout(60_000);
@@ -188,5 +188,55 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     expect(res.status, res.text).to.equal(200);
     // A status is never answered with a status (no 01 for it).
     expect(await count('axisOutbox')).to.equal(before);
+  });
+
+  it('applies an update (type 2) to the copy already received and links a replacement (type 3) to the document it replaces', async () => {
+    const original = model({ number: '201', subject: 'V/v kế hoạch kiểm tra công tác văn thư năm 2027' });
+    const first = await post(await signed(original));
+    const docOf = (externalId: string) => waitFor('copy', () => t.ctx.db.selectFrom('document').selectAll().where('externalId', '=', externalId).where('direction', '=', 'incoming').executeTakeFirst());
+    const inbox = await t.ctx.db.selectFrom('axisInbox').selectAll().where('receiptId', '=', first.body.receiptId).executeTakeFirstOrThrow();
+    const copy = await docOf(inbox.edxmlDocumentId);
+    await waitFor('processed', async () => (await t.ctx.db.selectFrom('axisInbox').select('state').where('id', '=', inbox.id).executeTakeFirstOrThrow()).state === 'processed');
+
+    const update: DocumentPackageInput = { ...original, MessageHeader: { ...original.MessageHeader, Subject: 'V/v kế hoạch kiểm tra công tác văn thư năm 2027 (đính chính thời gian)' }, TraceHeaderList: { ...original.TraceHeaderList, Bussiness: { BussinessDocType: 2, BussinessDocReason: 'Đính chính thời gian kiểm tra' } } };
+    expect((await post(await signed(update))).status).to.equal(200);
+    await waitFor('updated subject', async () => (await t.ctx.db.selectFrom('document').select('subject').where('id', '=', copy.id).executeTakeFirstOrThrow()).subject.includes('đính chính'));
+    const events = await t.ctx.db.selectFrom('documentEvent').select(['action', 'note']).where('documentId', '=', copy.id).execute();
+    expect(events.map((e) => e.action)).to.include('axis_update');
+    expect(await t.ctx.db.selectFrom('document').select('id').where('externalId', '=', inbox.edxmlDocumentId).execute()).to.have.length(1);
+
+    const replacement = model({ number: '202', subject: 'V/v kế hoạch kiểm tra công tác văn thư năm 2027 (thay thế)' });
+    replacement.TraceHeaderList.Bussiness = { BussinessDocType: 3, BussinessDocReason: 'Thay thế văn bản số 201', ReplacementInfoList: [{ DocumentId: inbox.edxmlDocumentId, OrganIdList: [CODES.vpcp] }] };
+    const r = await post(await signed(replacement));
+    expect(r.status, r.text).to.equal(200);
+    const newInbox = await t.ctx.db.selectFrom('axisInbox').selectAll().where('receiptId', '=', r.body.receiptId).executeTakeFirstOrThrow();
+    const newCopy = await docOf(newInbox.edxmlDocumentId);
+    await waitFor('replacement link', () => t.ctx.db.selectFrom('documentLink').selectAll().where('fromId', '=', newCopy.id).where('toId', '=', copy.id).where('kind', '=', 'replaces').executeTakeFirst());
+  });
+
+  it('retries an unreachable next hop with back-off and gives up after the delivery window, noting it on the row', async () => {
+    const id = (await t.ctx.db.insertInto('axisOutbox').values({ kind: 'status', fromCode: CODES.vpcp, targetCode: CODES.province, edxmlDocumentId: '000.00.00.H41,2026/11/27,9/UBND-VX', statusCode: '04', description: 'Đã phân công.' }).returning('id').executeTakeFirstOrThrow()).id;
+    expect(await deliverOutbox(t.ctx, id)).to.equal('retry');
+    const row = await t.ctx.db.selectFrom('axisOutbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.attempts).to.equal(1);
+    expect(row.lastError).to.match(/Không kết nối được nút province/);
+    expect(row.package).to.not.equal(null);
+    expect(new Date(row.nextAttemptAt).getTime()).to.be.greaterThan(Date.now());
+    expect(await deliverOutbox(t.ctx, id)).to.equal('skipped'); // not due yet: another worker's lease
+    await t.ctx.db.updateTable('axisOutbox').set({ nextAttemptAt: new Date(Date.now() - 1000), giveUpAt: new Date(Date.now() - 1000) }).where('id', '=', id).execute();
+    expect(await deliverOutbox(t.ctx, id)).to.equal('expired');
+    expect((await t.ctx.db.selectFrom('axisOutbox').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).to.equal('expired');
+  });
+
+  it('flags a recipient that has not registered by the end of the next working day', async () => {
+    const agency = await t.ctx.db.selectFrom('agency').select('id').where('qcvnCode', '=', CODES.vpcp).executeTakeFirstOrThrow();
+    const doc = await t.ctx.db.insertInto('document').values({ agencyId: agency.id, direction: 'outgoing', state: 'released', typeCode: 'cong_van', typeName: 'Công văn', subject: 'Văn bản chờ nơi nhận vào sổ' }).returning('id').executeTakeFirstOrThrow();
+    const rec = await t.ctx.db.insertInto('documentRecipient').values({ documentId: doc.id, kind: 'agency', agencyCode: CODES.province, agencyName: 'UBND tỉnh Nghệ An', status: 'arrived' }).returning('id').executeTakeFirstOrThrow();
+    await t.ctx.db.insertInto('axisOutbox').values({ kind: 'document', documentId: doc.id, recipientId: rec.id, agencyId: agency.id, fromCode: CODES.vpcp, targetCode: CODES.province, edxmlDocumentId: 'late-1', state: 'sent', registerDue: '2026-11-27' }).execute();
+    expect(await flagLateRecipients(t.ctx, '2026-11-27')).to.equal(0);
+    expect(await flagLateRecipients(t.ctx, '2026-11-30')).to.equal(1);
+    const r = await t.ctx.db.selectFrom('documentRecipient').selectAll().where('id', '=', rec.id).executeTakeFirstOrThrow();
+    expect(r.statusNote).to.match(/Quá hạn: chưa vào sổ đến hết ngày 27\/11\/2026/);
+    expect(await flagLateRecipients(t.ctx, '2026-11-30')).to.equal(0);
   });
 });
