@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import compression from 'compression';
 import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from './app-context.ts';
@@ -65,6 +66,8 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
 
+  // Slow commune links: compress pages and assets (PDFs are already compressed; the filter skips them).
+  app.use(compression());
   app.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
   // The PDF viewer's library and worker, straight from the installed pdfjs-dist (no copy to keep in sync).
   app.use('/assets/pdfjs', express.static(path.join(PDFJS_BUILD_DIR), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
