@@ -4,6 +4,8 @@ import type { Executor } from '../db/database.ts';
 import type { SigningRequestTable, SigningStatus } from '../db/tables/signing.tables.ts';
 
 const PDF = 'application/pdf';
+/** Files whose signatures matter: issued or arrived documents, not drafts or evidence. */
+const VERIFIED_ROLES = ['main', 'attachment', 'scan'] as const;
 
 export const signingRepository = {
   async insertRequest(trx: Executor, row: Insertable<SigningRequestTable>): Promise<string> {
@@ -98,6 +100,7 @@ export const signingRepository = {
       .select(['f.id as fileId', 'f.fileName', 'f.role', 'f.version', 'v.status', 'v.verdict', 'v.message', 'v.signatures', 'v.verifiedAt'])
       .where('f.documentId', '=', documentId)
       .where('f.contentType', '=', PDF)
+      .where('f.role', 'in', VERIFIED_ROLES)
       .orderBy('f.id')
       .execute();
   },
@@ -108,7 +111,7 @@ export const signingRepository = {
       .leftJoin('signatureVerification as v', 'v.fileId', 'f.id')
       .select('f.id')
       .where('f.contentType', '=', PDF)
-      .where('f.role', 'in', ['main', 'attachment', 'scan'])
+      .where('f.role', 'in', VERIFIED_ROLES)
       .where((eb) => eb.or([eb('v.fileId', 'is', null), eb.and([eb('v.status', '=', 'pending'), eb('v.createdAt', '<', pendingBefore)])]))
       .orderBy('f.id')
       .limit(limit)
