@@ -90,6 +90,22 @@ export const agencyRepository = {
     return Number(r.numUpdatedRows);
   },
 
+  /** Documents still in handling (not done, returned, released or recalled) move to the successor. */
+  async moveOpenDocuments(db: Executor, fromId: string, toId: string): Promise<number> {
+    const r = await db
+      .updateTable('document')
+      .set({ agencyId: toId, updatedAt: new Date() })
+      .where('agencyId', '=', fromId)
+      .where('state', 'not in', ['done', 'returned', 'released', 'recalled'])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
+  async closeBooks(db: Executor, agencyId: string): Promise<number> {
+    const r = await db.updateTable('registerBook').set({ closed: true }).where('agencyId', '=', agencyId).where('closed', '=', false).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
   levels(db: Executor) {
     return db.selectFrom('agencyLevel').selectAll().orderBy('rank').execute();
   },

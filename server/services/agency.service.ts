@@ -152,6 +152,10 @@ async function endAgency(db: Database, actor: Actor, agencyId: string, successor
       const children = (await agencyRepository.subtreeIds(trx, [agencyId])).filter((id) => id !== String(agencyId));
       if (children.length) throw new AppError('validation', 'Cơ quan còn đơn vị cấp dưới: hãy chọn cơ quan kế thừa.');
     }
+    // Open work follows the successor (DOMAIN.md §2): documents still being handled move, the ended
+    // agency's books close with every number they gave kept. Handled documents stay where they were.
+    const openMoved = successorId ? await agencyRepository.moveOpenDocuments(trx, agencyId, successorId) : 0;
+    const booksClosed = await agencyRepository.closeBooks(trx, agencyId);
     await agencyRepository.update(trx, agencyId, { status, successorId, endedAt: new Date() });
     await appendAudit(trx, {
       actor: auditActor(actor),
@@ -160,7 +164,7 @@ async function endAgency(db: Database, actor: Actor, agencyId: string, successor
       entityType: 'agency',
       entityId: agencyId,
       before: { status: a.status },
-      after: { status, successorId, childrenMoved: moved },
+      after: { status, successorId, childrenMoved: moved, openDocumentsMoved: openMoved, booksClosed },
     });
   });
 }

@@ -88,9 +88,19 @@ describe('agency tree', function () {
     await rejects(renameAgency(t.db, admin, id, { name: 'Lùi ngày', effectiveFrom: '2025-01-01' }), 'validation');
   });
 
-  it('merges a district into the province: children move to the successor, history stays', async () => {
+  it('merges a district into the province: children and open documents move to the successor, books close, history stays', async () => {
     // DOMAIN.md §2: since 1 July 2025 districts no longer operate.
+    const doc = (state: string) => t.db.insertInto('document').values({ agencyId: ids['H41.31']!, direction: 'incoming', state, typeCode: 'cong_van', typeName: 'Công văn', subject: `Văn bản ${state}` }).returning('id').executeTakeFirstOrThrow();
+    const open = await doc('in_progress');
+    const handled = await doc('done');
+    const book = await t.db.insertInto('registerBook').values({ agencyId: ids['H41.31']!, direction: 'incoming', year: 2026, name: 'Sổ đến', typeCodes: null }).returning('id').executeTakeFirstOrThrow();
     await mergeAgency(t.db, admin, ids['H41.31']!, ids['H41']!);
+    const where = async (id: string) => (await t.db.selectFrom('document').select('agencyId').where('id', '=', id).executeTakeFirstOrThrow()).agencyId;
+    expect(await where(open.id)).to.equal(ids['H41']);
+    expect(await where(handled.id)).to.equal(ids['H41.31']);
+    expect((await t.db.selectFrom('registerBook').select('closed').where('id', '=', book.id).executeTakeFirstOrThrow()).closed).to.equal(true);
+    const entry = await t.db.selectFrom('auditLog').select('after').where('action', '=', 'agency.merged').executeTakeFirstOrThrow();
+    expect(entry.after).to.deep.include({ openDocumentsMoved: 1, booksClosed: 1 });
     const district = (await agencyRepository.findById(t.db, ids['H41.31']!))!;
     expect(district.status).to.equal('merged');
     expect(district.successorId).to.equal(ids['H41']);
