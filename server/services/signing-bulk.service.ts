@@ -66,14 +66,16 @@ export async function bulkSign(ctx: AppContext, actor: Actor, raw: unknown): Pro
     while (next < documentIds.length) {
       const i = next++;
       const id = documentIds[i]!;
-      const subject = (await documentRepository.findById(ctx.db, id))?.subject ?? `Văn bản #${id}`;
+      // The subject is shown only once the document is known to be visible to this leader.
+      let subject = `Văn bản #${id}`;
       try {
+        subject = (await loadVisibleDocument(ctx.db, actor, id)).doc.subject;
         if (await leaderSignsPdf(ctx, actor, id, !!input.passphrase)) {
           const o = await signAsLeaderDigitally(ctx, actor, id, { competence, unlock, batchId });
           lines[i] = { documentId: id, subject, ok: o.ok, pending: o.ok, message: o.message };
         } else {
           await signDraft(ctx, actor, id, { competence: competence ?? '' });
-          lines[i] = { documentId: id, subject, ok: true, pending: false, message: 'Đã ký duyệt (văn bản không có tệp PDF: chỉ ghi nhận người ký, không ký số).' };
+          lines[i] = { documentId: id, subject, ok: true, pending: false, message: 'Đã ký duyệt, chỉ ghi nhận người ký (văn bản không có tệp PDF, hoặc bạn chưa có chứng thư số): không ký số trên tệp.' };
         }
       } catch (e) {
         if (!(e instanceof AppError)) throw e;

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { PNG } from 'pngjs';
 import { sql } from 'kysely';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { userRepository } from '../../server/repositories/user.repository.ts';
@@ -21,6 +22,7 @@ import { AppError } from '../../server/errors.ts';
 import type { Actor } from '../../server/domain/actor.ts';
 import { makeDecree30Pdf } from '../fixtures/signing/decree30-pdf.ts';
 import { makePdf } from '../helpers/pdf.ts';
+import { sha256Of } from '../../server/files/blob-store.ts';
 import { CERTS, PASS, has, nssDbWithTestRoot, pdfsig, tmp } from '../unit/signing/helpers.ts';
 
 const read = (rel: string) => readFileSync(join(CERTS, rel));
@@ -117,6 +119,10 @@ describe('signing-workflow: digital signatures through the signing workers (real
     await rejects(uploadCredential(ctx, admin, { ownerKind: 'user', username: 'tinh.lanhdao', passphrase: 'sai-mat-khau' }, { p12: read('persons/nguyen-thi-lap-lanh-anh.p12'), image: read('images/signature-nguyen-thi-lap-lanh-anh.png') }), /Mật khẩu chứng thư số không đúng/);
     await rejects(uploadCredential(ctx, leader, { ownerKind: 'agency', agencyId: province, passphrase: PASS }, { p12: read('agencies/uy-ban-nhan-dan-tinh-nghe-an.p12'), image: read('images/seal-uy-ban-nhan-dan-tinh-nghe-an.png') }), /quản trị/);
     await rejects(uploadCredential(ctx, clerk, { ownerKind: 'user', username: 'tinh.lanhdao', passphrase: PASS }, { p12: read('persons/nguyen-thi-lap-lanh-anh.p12'), image: read('images/signature-nguyen-thi-lap-lanh-anh.png') }), /quản trị/);
+    const opaque = new PNG({ width: 4, height: 4 });
+    opaque.data.fill(255);
+    await rejects(uploadCredential(ctx, admin, { ownerKind: 'user', username: 'tinh.lanhdao', passphrase: PASS }, { p12: read('persons/nguyen-thi-lap-lanh-anh.p12'), image: PNG.sync.write(opaque, { colorType: 2 }) }), /nền trong suốt/);
+    await rejects(uploadCredential(ctx, admin, { ownerKind: 'user', username: 'tinh.lanhdao', passphrase: PASS }, { p12: read('persons/nguyen-thi-lap-lanh-anh.p12'), image: Buffer.from('GIF89a') }), /phải là tệp PNG/);
     const after = await t.ctx.db.selectFrom('signingCredential').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).to.equal(before.n);
   });
@@ -196,8 +202,19 @@ describe('signing-workflow: digital signatures through the signing workers (real
     const before = await counts();
     await rejects(performAction(ctx, clerk, signedId, 'number', { bookId: book.id, passphrase: 'sai' }), /Mật khẩu chứng thư số không đúng/);
     expect(await counts()).to.deep.equal(before);
-    const r = (await performAction(ctx, clerk, signedId, 'number', { bookId: book.id, promulgationDate: '2026-12-05', passphrase: PASS })) as unknown;
-    void r;
+    // An attachment (phụ lục) in its own file: signed by the agency, no image (DOMAIN.md §4).
+    const appendix = await makePdf(['Phu luc kem theo Quyet dinh']);
+    const appendixSha = sha256Of(appendix);
+    await t.ctx.blobs.put(appendixSha, appendix);
+    await t.ctx.db.insertInto('blob').values({ sha256: appendixSha, size: appendix.length, contentType: 'application/pdf' }).execute();
+    await t.ctx.db.insertInto('documentFile').values({ documentId: signedId, role: 'attachment', blobSha256: appendixSha, fileName: 'phu-luc.pdf', contentType: 'application/pdf', size: appendix.length, textStatus: 'none' }).execute();
+    await performAction(ctx, clerk, signedId, 'number', { bookId: book.id, promulgationDate: '2026-12-05', passphrase: PASS });
+    const attachments = await waitFor(async () => {
+      const a = await t.ctx.db.selectFrom('documentFile').selectAll().where('documentId', '=', signedId).where('role', '=', 'attachment').orderBy('id').execute();
+      return a.length === 2 ? a : undefined;
+    });
+    expect(attachments[1]!.fileName).to.equal('phu-luc-da-dong-dau.pdf');
+    checkPdfsig(await t.ctx.blobs.get(attachments[1]!.blobSha256), 1);
     const mains = await waitFor(async () => {
       const m = await mainFiles(signedId);
       return m.length === 2 ? m : undefined;
@@ -247,6 +264,23 @@ describe('signing-workflow: digital signatures through the signing workers (real
     const wrong = await bulkSign(ctx, leader, { documentIds: [await awaitingSignature('Quyết định mật khẩu sai')], passphrase: 'sai' });
     expect(wrong.lines[0]!.ok).to.equal(false);
     expect(wrong.lines[0]!.message).to.match(/Mật khẩu chứng thư số không đúng/);
+  });
+
+  it('re-enqueues a step whose job was lost, and the re-run finds the request where it stopped (sweep)', async () => {
+    const id = await awaitingSignature('Quyết định thử công việc bị mất');
+    await host.close(); // no worker: the jobs enqueued now wait, as if lost
+    const signing = performAction(ctx, leader, id, 'sign', { passphrase: PASS });
+    const req = await waitFor(() => t.ctx.db.selectFrom('signingRequest').selectAll().where('documentId', '=', id).executeTakeFirst());
+    await prepareRequest(ctx, req.id); // what the worker would have done
+    await signing;
+    expect((await t.ctx.db.selectFrom('signingRequest').select('status').where('id', '=', req.id).executeTakeFirstOrThrow()).status).to.equal('signed');
+    await t.ctx.db.updateTable('signingRequest').set({ updatedAt: new Date(Date.now() - 5 * 60_000) }).where('id', '=', req.id).execute();
+    const swept = await sweepSigning(ctx);
+    expect(swept.complete).to.equal(1);
+    host = await startWorkers(ctx);
+    await waitFor(async () => (await stateOf(id)).state === 'signed');
+    expect(await mainFiles(id)).to.have.length(1);
+    expect((await sweepSigning(ctx)).complete).to.equal(0);
   });
 
   it('keeps the passphrase out of every database row, job payload and log line', async () => {
