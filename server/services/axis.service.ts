@@ -41,7 +41,10 @@ const RANK: Record<string, number> = { pending: 0, sent: 1, delivered: 2, arrive
 export type Enqueue = (ctx: AppContext, ids: { outbox?: string[]; inbox?: string[] }) => Promise<void>;
 
 /** Jobs after commit; a failure (Redis down) is only logged: the sweep finds the rows again. */
-export async function enqueueAxis(ctx: AppContext, ids: { outbox?: string[]; inbox?: string[] }): Promise<void> {
+export async function enqueueAxis(ctx: AppContext, ids: { outbox?: string[]; inbox?: string[] }, opts: { now?: boolean } = {}): Promise<void> {
+  // Fast path for rows written by this process (forwarded packages, receipts): try them at once;
+  // the row lease makes the queued job a no-op if this attempt is already under way.
+  if (opts.now) for (const id of ids.outbox ?? []) void deliverOutbox(ctx, String(id)).catch((e) => ctx.logger.warn({ err: (e as Error).message, outboxId: id }, 'axis: immediate delivery failed'));
   try {
     for (const id of ids.outbox ?? []) await ctx.jobs.enqueue('axis.deliver', { outboxId: String(id) });
     for (const id of ids.inbox ?? []) await ctx.jobs.enqueue('axis.process-inbox', { inboxId: String(id) });
@@ -317,7 +320,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
       await axisRepository.notifyOutbox(trx);
       return { row, outbox: [id] };
     });
-    await enqueueAxis(ctx, { outbox: res.outbox });
+    await enqueueAxis(ctx, { outbox: res.outbox }, { now: true });
     return answerPrior(ctx, node, res.row, sha);
   }
 
@@ -352,7 +355,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
     return { row, created, outbox };
   });
   if (!res.created) return answerPrior(ctx, node, res.row, sha);
-  await enqueueAxis(ctx, { outbox: res.outbox });
+  await enqueueAxis(ctx, { outbox: res.outbox }, { now: true });
   // Registered into the workflow right away from what was verified; if this process dies first,
   // the 'axis.process-inbox' job or the sweep does it from the stored package.
   void processInbox(ctx, res.row.id, checked.parsed).catch((e) => ctx.logger.error({ err: e, inboxId: res.row.id }, 'axis: processing failed, will be retried'));

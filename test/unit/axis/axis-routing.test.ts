@@ -69,9 +69,8 @@ describe('axis routing', () => {
 
 describe('axis signed requests', () => {
   const id = makeIdentity({ commonName: 'Nút thử' });
-  const parts = { method: 'POST', path: '/axis/v1/packages', nodeId: 'commune', date: new Date().toISOString(), recipient: '000.00.00.G22', trace: '[]', bodySha256: sha256Hex('body') };
-
   it('verifies against the peer certificate and refuses any change, another key, or an old date', () => {
+    const parts = { method: 'POST', path: '/axis/v1/packages', nodeId: 'commune', date: new Date().toISOString(), recipient: '000.00.00.G22', trace: '[]', bodySha256: sha256Hex('body') };
     const sig = signRequest(parts, id.keyPem);
     expect(verifyRequest(parts, sig, id.certPem, { skewMs: 60_000 })).to.deep.equal({ ok: true });
     expect(verifyRequest({ ...parts, recipient: '000.00.00.H41' }, sig, id.certPem, { skewMs: 60_000 }).ok).to.equal(false);

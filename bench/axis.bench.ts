@@ -1,0 +1,183 @@
+// Interconnection axis throughput and latency (issue 5, "Benchmarks"), beside a plain HTTP echo
+// between two local processes measured in the same run:
+//  - one hop: signed edXML packages (one digitally signed 200 KB PDF each) POSTed by a peer to a
+//    node process, which checks the request signature, the package signature and the PDF
+//    signature, and stores the package durably before answering its receipt id;
+//  - commune → Government Office over three hops (commune's parent district → province → VPCP),
+//    p50/p95 from the POST to the row committed in the Government Office's inbox.
+// Standalone: npx tsx bench/axis.bench.ts   (needs PostgreSQL at DATABASE_URL and Redis)
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildDocumentPackage, signPackage, toEdxmlTimestamp, type DocumentPackageInput } from '../server/axis/edxml/index.ts';
+import { AXIS_HEADERS, sha256Hex, signRequest } from '../server/axis/request-signing.ts';
+import { PACKAGES_PATH } from '../server/axis/http-transport.ts';
+import { loadPkcs12 } from '../server/signing/key-source.ts';
+import { signAttachment } from '../server/signing/operations.ts';
+import { makeDecree30Pdf } from '../test/fixtures/signing/decree30-pdf.ts';
+import { CODES, writeNetwork, type NodeName } from '../test/fixtures/axis/network.ts';
+import { clientContext, createNodeDatabases, nodeProcess, type RunningNode } from '../test/fixtures/axis/harness.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const print = (s: string) => process.stdout.write(`${s}\n`);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+/** `concurrency` clients send `items` one after another; returns items per second. */
+async function drive<T>(items: T[], concurrency: number, send: (item: T) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await send(items[next++]!);
+    }),
+  );
+  return items.length / ((performance.now() - t0) / 1000);
+}
+
+async function echoBaseline(body: Buffer, seconds: number): Promise<number> {
+  // The echo server is its own process, as the nodes are.
+  const code = `require('http').createServer((q,s)=>{const c=[];q.on('data',d=>c.push(d));q.on('end',()=>{s.setHeader('content-type','application/json');s.end(JSON.stringify({n:Buffer.concat(c).length}))})}).listen(0,'127.0.0.1',function(){process.send(this.address().port)})`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  const port = await new Promise<number>((r) => child.once('message', (m) => r(Number(m))));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent, headers: { 'content-type': 'application/xml', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  let n = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (performance.now() < end) {
+        await post();
+        n++;
+      }
+    }),
+  );
+  const rate = n / ((performance.now() - t0) / 1000);
+  agent.destroy();
+  child.kill();
+  return rate;
+}
+
+export async function runAxisBench(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-axis-bench-'));
+  const names: NodeName[] = ['vpcp', 'province', 'district', 'commune'];
+  const nodes = writeNetwork(dir, 46000 + (process.pid % 1000) * 4, { trustRootPaths: ['root.pem', path.join(root, 'certs-sample/root-ca.pem')], sweepEveryMs: 1000 });
+  const dbs = await createNodeDatabases(`vanthu_axis_bench_${process.pid}`, names);
+  const procs: Partial<Record<NodeName, RunningNode>> = {};
+  const vpcpCtx = clientContext(dbs.urls.vpcp!, path.join(dir, 'blobs-vpcp'));
+  try {
+    // A 200 KB PDF signed by the Government Office's agency certificate (certs-sample PKI).
+    const key = await loadPkcs12(readFileSync(path.join(root, 'certs-sample/agencies/van-phong-chinh-phu.p12')), 'VanThu-Test-Only-2026');
+    const pdf = (await signAttachment(await makeDecree30Pdf({ padToBytes: 200 * 1024 }), key, { notation: '15/QĐ-UBND' })).pdf;
+    const agency = { keyPem: readFileSync(path.join(dir, 'province.agency.key.pem'), 'utf8'), certPem: readFileSync(path.join(dir, 'province.agency.pem'), 'utf8') };
+    const provinceNodeKey = readFileSync(path.join(dir, 'province.node.key.pem'), 'utf8');
+    const communeNodeKey = readFileSync(path.join(dir, 'commune.node.key.pem'), 'utf8');
+    let seq = 1000;
+    const model = (from: string): DocumentPackageInput => ({
+      MessageHeader: {
+        From: { OrganId: from, OrganName: 'Cơ quan gửi' },
+        To: [{ OrganId: CODES.vpcp, OrganName: 'Văn phòng Chính phủ' }],
+        Code: { CodeNumber: String(seq++), CodeNotation: 'UBND-VX' },
+        PromulgationInfo: { Place: 'Nghệ An', PromulgationDate: '2026/11/27' },
+        DocumentType: { Type: 1, TypeName: 'Công văn' },
+        Subject: 'V/v báo cáo kết quả chuyển đổi số (gói thử tải)',
+      },
+      TraceHeaderList: { TraceHeader: [{ OrganId: from, Timestamp: toEdxmlTimestamp(new Date()) }], Bussiness: { BussinessDocType: 0 } },
+      Attachments: [{ AttachmentName: 'cong-van.pdf', ContentType: 'application/pdf', Content: pdf }],
+    });
+    const signWith = (k: { keyPem: string; certPem: string }) => async (from: string) => Buffer.from(signPackage(await buildDocumentPackage(model(from)), k), 'utf8');
+    const oneHopCount = Number(process.env.AXIS_BENCH_PACKAGES ?? 60);
+    print(`preparing ${oneHopCount} signed packages…`);
+    const packages: Buffer[] = [];
+    for (let i = 0; i < oneHopCount; i++) packages.push(await signWith(agency)(CODES.province));
+    print(`package size ${(packages[0]!.length / 1024).toFixed(0)} KB (signed PDF ${(pdf.length / 1024).toFixed(0)} KB inside)`);
+
+    const echo = await echoBaseline(packages[0]!, 3);
+    print(`plain HTTP echo between two local processes (same body, 4 connections): ${echo.toFixed(0)} req/s`);
+
+    for (const n of names) procs[n] = nodeProcess(nodes[n], { databaseUrl: dbs.urls[n]!, blobDir: path.join(dir, `blobs-${n}`), logDir: path.join(dir, 'logs'), logLevel: 'warn' });
+    await Promise.all(names.map((n) => procs[n]!.start()));
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const postTo = (port: number, nodeId: string, nodeKey: string, body: Buffer, recipient: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const date = new Date().toISOString();
+        const trace = JSON.stringify([{ OrganId: nodeId === 'province' ? CODES.province : CODES.commune1, Timestamp: toEdxmlTimestamp(new Date()) }]);
+        const bodySha256 = sha256Hex(body);
+        const signature = signRequest({ method: 'POST', path: PACKAGES_PATH, nodeId, date, recipient, trace, bodySha256 }, nodeKey);
+        const req = http.request(
+          { host: '127.0.0.1', port, method: 'POST', path: PACKAGES_PATH, agent, headers: { 'content-type': 'application/xml', 'content-length': body.length, [AXIS_HEADERS.node]: nodeId, [AXIS_HEADERS.date]: date, [AXIS_HEADERS.recipient]: encodeURIComponent(recipient), [AXIS_HEADERS.trace]: encodeURIComponent(trace), [AXIS_HEADERS.digest]: bodySha256, [AXIS_HEADERS.signature]: signature } },
+          (res) => {
+            const c: Buffer[] = [];
+            res.on('data', (d) => c.push(d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(c).toString() }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+
+    // Warm-up (JIT, connection pools), then the measured run.
+    await postTo(nodes.vpcp.port, 'province', provinceNodeKey, packages.pop()!, CODES.vpcp);
+    let refused = 0;
+    const perS = await drive(packages, 4, async (p) => {
+      const r = await postTo(nodes.vpcp.port, 'province', provinceNodeKey, p, CODES.vpcp);
+      if (r.status !== 200) refused++;
+    });
+    print(`one hop, signed package + signed 200 KB PDF, request/package/PDF signatures verified, stored before the receipt: ${perS.toFixed(1)} packages/s (${packages.length} packages, 4 connections, ${refused} refused)`);
+    print(`  ratio to the plain echo: ${((perS / echo) * 100).toFixed(1)} %`);
+
+    // Three hops: POSTed by the commune node to its parent (district) → province → VPCP.
+    const hops = Number(process.env.AXIS_BENCH_HOPS ?? 15);
+    const hopPackages: Buffer[] = [];
+    const communeAgency = { keyPem: readFileSync(path.join(dir, 'commune.agency.key.pem'), 'utf8'), certPem: readFileSync(path.join(dir, 'commune.agency.pem'), 'utf8') };
+    for (let i = 0; i < hops; i++) hopPackages.push(await signWith(communeAgency)(CODES.commune1));
+    // Let the one-hop backlog (document creation at VPCP) drain first.
+    await waitIdle(vpcpCtx);
+    const latencies: number[] = [];
+    for (const p of hopPackages) {
+      const t0 = performance.now();
+      const r = await postTo(nodes.district.port, 'commune', communeNodeKey, p, CODES.vpcp);
+      if (r.status !== 200) throw new Error(`3-hop post refused: ${r.body}`);
+      const id = /<edXML:DocumentId>([^<]+)</.exec(p.toString('utf8'))![1]!;
+      for (;;) {
+        const row = await vpcpCtx.db.selectFrom('axisInbox').select('id').where('edxmlDocumentId', '=', id).executeTakeFirst();
+        if (row) break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      latencies.push(performance.now() - t0);
+    }
+    print(`commune → Government Office, 3 hops, all nodes up: p50 ${pct(latencies, 50).toFixed(0)} ms, p95 ${pct(latencies, 95).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms (${hops} packages, one at a time)`);
+    agent.destroy();
+  } finally {
+    await Promise.all(Object.values(procs).map((p) => p?.kill()));
+    await vpcpCtx.close();
+    await dbs.drop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitIdle(ctx: ReturnType<typeof clientContext>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const busy = await ctx.db.selectFrom('axisInbox').select('id').where('state', 'in', ['stored', 'processing']).limit(1).execute();
+    if (!busy.length) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runAxisBench();
+  process.exit(0);
+}
