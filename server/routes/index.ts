@@ -16,6 +16,7 @@ import { tasksRoutes } from './tasks.routes.ts';
 import { signingRoutes } from './signing.routes.ts';
 import { axisRoutes } from './axis.routes.ts';
 import { apiRoutes } from './api.routes.ts';
+import { taskBellLocals } from '../controllers/task.controller.ts';
 
 export function operationsRoutes(ctx: AppContext, registry: Registry): Router {
   const r = Router();
@@ -39,6 +40,7 @@ export function webRoutes(ctx: AppContext): Router {
   r.use('/api/v1', apiRoutes(ctx));
 
   r.use(requireLogin);
+  r.use(taskBellLocals(ctx));
   r.get('/', h(home.index));
   r.get('/account/password', h(auth.showPassword));
   r.post('/account/password', h(auth.doPassword));

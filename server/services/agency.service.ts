@@ -8,6 +8,7 @@ import { appendAudit, type AuditActor } from './audit.service.ts';
 import { hasRole, actorLabel, type Actor } from '../domain/actor.ts';
 import { decision20CodeError, qcvnCodeError } from '../domain/agency-code.ts';
 import { parseInput } from './validation.ts';
+import { onAgencyMerged } from './task-hooks.ts';
 
 const auditActor = (a: Actor): AuditActor => ({ userId: a.userId, label: actorLabel(a) });
 
@@ -155,6 +156,7 @@ async function endAgency(db: Database, actor: Actor, agencyId: string, successor
     // Open work follows the successor (DOMAIN.md §2): documents still being handled move, the ended
     // agency's books close with every number they gave kept. Handled documents stay where they were.
     const openMoved = successorId ? await agencyRepository.moveOpenDocuments(trx, agencyId, successorId) : 0;
+    if (successorId) await onAgencyMerged(trx, { agencyId, successorId, actor });
     const booksClosed = await agencyRepository.closeBooks(trx, agencyId);
     await agencyRepository.update(trx, agencyId, { status, successorId, endedAt: new Date() });
     await appendAudit(trx, {

@@ -12,7 +12,6 @@ import { decide } from '../domain/workflow.ts';
 import { INCOMING_WORKFLOW, type IncomingState } from '../domain/incoming-workflow.ts';
 import { searchFoldedOf } from '../domain/search-text.ts';
 import { todayInVietnam, isDateString } from '../domain/vietnam-time.ts';
-import { createWorkingCalendar } from '../domain/working-calendar.ts';
 import { toNfc } from '../domain/vietnamese-text.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
@@ -23,6 +22,7 @@ import { linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.
 import { parseInput } from './validation.ts';
 import { onDirectionGiven, onDocumentCompleted } from './task-hooks.ts';
 import { onIncomingStatus } from './axis-hooks.ts';
+import { loadWorkingCalendar } from './calendar.service.ts';
 
 export interface ReceiveOptions {
   source?: 'manual' | 'axis';
@@ -147,7 +147,8 @@ export async function directIncoming(ctx: AppContext, actor: Actor, id: string, 
   const lead = Array.isArray(input.lead) ? input.lead[0]! : input.lead;
   if (input.co.includes(lead) || input.info.includes(lead)) throw new AppError('validation', 'Đơn vị chủ trì không đồng thời là phối hợp hoặc để biết.');
   const today = todayInVietnam();
-  const calendar = createWorkingCalendar();
+  // The calendar with the administrators' declared days off and make-up days (DOMAIN.md §6).
+  const calendar = await loadWorkingCalendar(ctx.db);
   let deadline: string | null = null;
   if (input.deadline) deadline = calendar.nextWorkingDayOnOrAfter(input.deadline);
   else if (input.workingDays) deadline = calendar.addWorkingDays(today, Number(input.workingDays));

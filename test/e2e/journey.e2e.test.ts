@@ -86,7 +86,9 @@ describe('the whole journey in Chromium', function () {
     await act('number');
     const title = await page.locator('h1').textContent();
     expect(title).to.match(/số \d{2,}\/UBND-ĐC/);
-    await act('release', (f) => f.locator('select[name="agencyIds"]').selectOption({ label: 'Ủy ban nhân dân huyện Hưng Nguyên' }));
+    await act('release', async (f) => {
+      await f.locator('select[name="agencyIds"]').selectOption({ label: 'Ủy ban nhân dân huyện Hưng Nguyên' });
+    });
     expect(await page.locator('body').textContent()).to.contain('Đã đến');
     await screenshot(page, 'ban-hanh');
     await logout(page);

@@ -14,8 +14,10 @@ async function axe(page: Page): Promise<{ id: string; impact: string; help: stri
     // The CSP forbids inline script in the page: evaluate the library instead (test-only).
     await page.evaluate(AXE_SOURCE);
   });
+  // The callback runs in the page (tsconfig has no DOM types: reach the page's globals untyped).
   const result = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+    const g = globalThis as unknown as { axe: { run: (ctx: unknown, o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> }; document: unknown };
+    const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
   });
   return result;
@@ -84,7 +86,7 @@ describe('light, accessible pages in Chromium', function () {
     // Skip link first, then the navigation: Tab until "Văn bản đến" has focus, then Enter.
     for (let i = 0; i < 10; i++) {
       await page.keyboard.press('Tab');
-      const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+      const focused = await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string | null } | null } }).document.activeElement?.textContent?.trim());
       if (focused === 'Văn bản đến') break;
     }
     await Promise.all([page.waitForURL(/\/documents\/incoming/), page.keyboard.press('Enter')]);
@@ -96,7 +98,10 @@ describe('light, accessible pages in Chromium', function () {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await login(page, node.url, 'tinh.lanhdao');
     await page.goto(docUrl);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
     expect(overflow, 'horizontal overflow in px').to.be.at.most(1);
     await screenshot(page, 'dien-thoai-van-ban');
     await page.close();
@@ -111,7 +116,10 @@ describe('light, accessible pages in Chromium', function () {
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
     for (const path of ['/', '/documents/incoming', docUrl.replace(node.url, '')]) {
       await page.goto(`${node.url}${path}`, { waitUntil: 'load' });
-      const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? performance.getEntriesByType('navigation')[0]?.duration);
+      const fcp = await page.evaluate(() => {
+        const perf = (globalThis as unknown as { performance: { getEntriesByName(n: string): { startTime: number }[]; getEntriesByType(t: string): { duration: number }[] } }).performance;
+        return perf.getEntriesByName('first-contentful-paint')[0]?.startTime ?? perf.getEntriesByType('navigation')[0]?.duration;
+      });
       expect(fcp).to.be.a('number');
       process.stdout.write(`      first contentful paint ${path}: ${Math.round(fcp!)} ms (1.6 Mbps, 150 ms RTT, cold cache)\n`);
     }
