@@ -124,15 +124,15 @@ export async function commentDraft(ctx: AppContext, actor: Actor, id: string, ra
 /**
  * Ký duyệt: the leader approves the final text for issuance. When the latest draft is a PDF, the
  * leader's digital signature is applied through the signing workers (signing.service.ts) with the
- * passphrase typed now, and the state changes when the signed PDF is stored; without a PDF (or
- * without a credential and passphrase: signed on paper) this records the signer (SignerInfo) as before.
+ * passphrase typed now, and the state changes when the signed PDF is stored; without a PDF or
+ * without a credential (signed on paper) this records the signer (SignerInfo) as before.
  */
 export async function signDraft(ctx: AppContext, actor: Actor, id: string, raw: unknown): Promise<void> {
   const input = parseInput(
     z.object({ competence: z.union([z.literal(''), z.enum(['TM.', 'KT.', 'TL.', 'TUQ.', 'Q.'])]).optional(), passphrase: z.string().max(200).optional() }),
     raw,
   );
-  if (await leaderSignsPdf(ctx, actor, id, !!input.passphrase)) {
+  if (await leaderSignsPdf(ctx, actor, id)) {
     const outcome = await signAsLeaderDigitally(ctx, actor, id, { competence: input.competence || null, unlock: unlockerFor(ctx, input.passphrase) });
     if (!outcome.ok) throw new AppError('validation', outcome.message);
     return;

@@ -94,15 +94,15 @@ async function latestMainPdf(db: Executor, documentId: string) {
 
 /**
  * Whether the leader's `sign` action signs a PDF (true) or only records the signer (false): there is
- * no PDF draft, or the leader has no credential here and typed no passphrase (signed on paper, the
- * clerk scans it — the way documents were signed before this module).
+ * no PDF draft, or the leader has no credential here (signed on paper and scanned by the clerk, the
+ * way documents were signed before this module; a passphrase typed then is ignored, never kept).
  */
-export async function leaderSignsPdf(ctx: AppContext, actor: Actor, documentId: string, passphraseTyped = false): Promise<boolean> {
+export async function leaderSignsPdf(ctx: AppContext, actor: Actor, documentId: string): Promise<boolean> {
   const { doc, rel } = await loadVisibleDocument(ctx.db, actor, documentId);
   if (doc.direction !== 'outgoing') throw new AppError('not_found', 'Không tìm thấy văn bản đi.');
   decide(OUTGOING_WORKFLOW, doc.state as OutgoingState, 'sign', rel);
   if (!(await latestDraftPdf(ctx.db, documentId))) return false;
-  return passphraseTyped || !!(await credentialRepository.activeForUser(ctx.db, actor.userId));
+  return !!(await credentialRepository.activeForUser(ctx.db, actor.userId));
 }
 
 async function insertRequest(trx: Executor, actor: Actor, doc: DocumentRow, r: { sourceFileId: string; credentialId: string; action: SigningAction; kind: SigningKind; params: Record<string, unknown>; batchId?: string }): Promise<string> {
@@ -157,9 +157,8 @@ export async function prepareAgencySeal(ctx: AppContext, actor: Actor, documentI
   const { main } = await latestMainPdf(ctx.db, doc.id);
   if (!main) return null;
   const cred = await credentialRepository.activeForAgency(ctx.db, doc.agencyId);
-  // No agency credential and no passphrase typed: numbering only, as before this module.
-  if (!cred && !passphrase) return null;
-  if (!cred) throw new AppError('validation', 'Cơ quan chưa có chứng thư số để ký số văn bản; hãy đề nghị quản trị tải chứng thư số của cơ quan.');
+  // No agency credential: numbering only, as before this module (the page says so).
+  if (!cred) return null;
   if (!cred.imagePng) throw new AppError('validation', 'Chưa có ảnh con dấu của cơ quan; hãy đề nghị quản trị tải ảnh con dấu.');
   const key = await unlockerFor(ctx, passphrase)(cred.id);
   return { credentialId: cred.id, key };
@@ -345,15 +344,31 @@ export async function documentSigningStatus(ctx: AppContext, actor: Actor, docum
   const rows = await signingRepository.forDocument(ctx.db, doc.id);
   const hasDraftPdf = !!(await latestDraftPdf(ctx.db, doc.id));
   const hasCredential = !!(await credentialRepository.activeForUser(ctx.db, actor.userId));
+  const hasMainPdf = !!(await latestMainPdf(ctx.db, doc.id)).main;
+  const hasAgencyCredential = !!(await credentialRepository.activeForAgency(ctx.db, doc.agencyId));
   const latestOf = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!latestOf.has(`${r.kind}:${r.fileName}`)) latestOf.set(`${r.kind}:${r.fileName}`, r);
-  const requests = [...latestOf.values()].map((r) => ({ id: r.id, kind: r.kind, what: `${KIND_LABEL[r.kind]} — ${r.fileName ?? ''}`, status: r.status, label: STATUS_LABEL[r.status], error: r.error }));
+  const newestDone = new Map<string, number>();
+  for (const r of rows) if (r.status === 'done') newestDone.set(r.kind, Math.max(newestDone.get(r.kind) ?? 0, Number(r.id)));
+  const requests = [...latestOf.values()].map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    what: `${KIND_LABEL[r.kind]} — ${r.fileName ?? ''}`,
+    status: r.status,
+    label: STATUS_LABEL[r.status],
+    error: r.error,
+    // In progress, or failed with no later success of the same kind: worth showing on the page.
+    attention: r.status !== 'done' && !(r.status === 'failed' && (newestDone.get(r.kind) ?? 0) > Number(r.id)),
+  }));
   return {
     documentId: doc.id,
     state: doc.state,
+    fileCount: (await documentRepository.files(ctx.db, doc.id)).length,
     busy: requests.some((r) => ['preparing', 'prepared', 'signed'].includes(r.status)),
     /** What the leader's `sign` does now: 'digital', or records the signer only ('no_pdf', 'no_credential'). */
     signMode: !hasDraftPdf ? 'no_pdf' : hasCredential ? 'digital' : 'no_credential',
+    /** What the clerk's `number` does now: stamp and seal ('digital'), or number the book only. */
+    sealMode: !hasMainPdf ? 'no_pdf' : hasAgencyCredential ? 'digital' : 'no_credential',
     requests,
   };
 }

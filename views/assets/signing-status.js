@@ -20,24 +20,47 @@
   function later(fn, ms) { window.setTimeout(fn, ms); }
 
   // — a document's signing requests —
+  var NOTES = {
+    sign: { no_pdf: 'Dự thảo không có tệp PDF: ký duyệt chỉ ghi nhận người ký, không ký số trên tệp.', no_credential: 'Bạn chưa có chứng thư số trên hệ thống: ký duyệt chỉ ghi nhận người ký (ký trên giấy), không ký số trên tệp.', digital: 'Chữ ký số của bạn sẽ được đặt trên tệp PDF mới nhất của dự thảo.' },
+    number: { no_pdf: 'Văn bản không có tệp PDF đã ký số: chỉ cấp số trong sổ.', no_credential: 'Cơ quan chưa có chứng thư số trên hệ thống: chỉ cấp số trong sổ, không đóng số và ký số lên tệp.', digital: 'Số, ngày và chữ ký số của cơ quan sẽ được đóng lên tệp PDF đã ký.' },
+  };
+  // "sign"/"number" boxes (in the action forms) say what the action will do; the "files" box (in the
+  // Tệp card, always shown) follows the signing requests until they are done.
   function renderStatus(box, s) {
     box.textContent = '';
-    if (!s.requests.length && s.signMode === 'no_pdf') box.appendChild(el('p', 'muted', 'Dự thảo không có tệp PDF: ký duyệt chỉ ghi nhận người ký, không ký số trên tệp.'));
-    if (!s.requests.length && s.signMode === 'no_credential') box.appendChild(el('p', 'muted', 'Bạn chưa có chứng thư số trên hệ thống: ký duyệt chỉ ghi nhận người ký (ký trên giấy), không ký số trên tệp.'));
+    var purpose = box.getAttribute('data-signing-for') || 'files';
+    if (purpose !== 'files') {
+      var note = NOTES[purpose] && NOTES[purpose][purpose === 'number' ? s.sealMode : s.signMode];
+      if (note && !s.busy) box.appendChild(el('p', 'muted', note));
+      return;
+    }
     s.requests.forEach(function (r) {
+      if (!r.attention) return;
       var p = el('p', 'signing-request');
-      var badge = el('span', 'badge' + (r.status === 'done' ? ' green' : r.status === 'failed' ? ' red' : ''), r.label);
-      p.appendChild(badge);
+      p.appendChild(el('span', 'badge' + (r.status === 'failed' ? ' red' : ''), r.label));
       p.appendChild(document.createTextNode(' ' + r.what));
       if (r.error) p.appendChild(el('span', 'signing-error', ' — ' + r.error));
       box.appendChild(p);
     });
   }
+  // The page was rendered before the workers finished: its state or file list is behind the database.
+  function stale(box, s) {
+    var state = box.getAttribute('data-state');
+    var files = box.getAttribute('data-file-count');
+    return (state && state !== s.state) || (files && Number(files) !== s.fileCount);
+  }
   function pollStatus(box, wasBusy, delay) {
     getJson(box.getAttribute('data-signing-status')).then(function (s) {
       renderStatus(box, s);
+      if ((box.getAttribute('data-signing-for') || 'files') !== 'files') return;
       if (s.busy) later(function () { pollStatus(box, true, Math.min(delay * 1.5, 3000)); }, delay);
-      else if (wasBusy) {
+      else if (wasBusy || stale(box, s)) {
+        // Reload once per outcome, so a page that can never match the database does not loop.
+        var key = 'vanthu-signing-reload:' + window.location.pathname + ':' + s.state + ':' + s.fileCount;
+        try {
+          if (window.sessionStorage.getItem(key)) return;
+          window.sessionStorage.setItem(key, '1');
+        } catch (e) { if (!wasBusy) return; }
         box.appendChild(el('p', 'flash', 'Đã ký số xong. Đang tải lại trang…'));
         later(function () { window.location.reload(); }, 800);
       }
