@@ -2,6 +2,7 @@ import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DocumentRow, DocumentTable } from '../db/types.ts';
 import type { Actor } from '../domain/actor.ts';
+import { visibleDocumentsFilter } from './search.repository.ts';
 
 export interface EventInput {
   documentId: string;
@@ -180,30 +181,8 @@ export const documentRepository = {
   },
 };
 
-/** The documents of an agency and direction that this person may see (issue 3 item 6). */
+/** The documents of an agency and direction that this person may see (issue 3 item 6; the one rule
+ * shared with search: visibleDocumentsFilter). */
 function visible(db: Executor, actor: Actor, agencyId: string, direction: 'incoming' | 'outgoing') {
-  const seesAll = actor.roles.some((r) => r.agencyId === agencyId && (r.role === 'clerk' || r.role === 'leader' || r.role === 'admin'));
-  const units = actor.roles.filter((r) => r.agencyId === agencyId && r.unitId).map((r) => r.unitId as string);
-  const isHead = actor.roles.some((r) => r.agencyId === agencyId && r.role === 'head');
-  return db
-    .selectFrom('document as d')
-    .where('d.agencyId', '=', agencyId)
-    .where('d.direction', '=', direction)
-    .$if(!seesAll, (qb) =>
-      qb.where((eb) =>
-        eb.or([
-          eb('d.createdBy', '=', actor.userId),
-          eb.exists(
-            eb
-              .selectFrom('documentAssignment as a')
-              .select('a.id')
-              .whereRef('a.documentId', '=', 'd.id')
-              .where('a.active', '=', true)
-              .where((e2) => e2.or([e2('a.userId', '=', actor.userId), ...(units.length ? [e2('a.unitId', 'in', units)] : [])])),
-          ),
-          // Reviewers of drafts: the head of the drafting unit sees drafts submitted from it.
-          ...(units.length && isHead ? [eb.and([eb('d.draftingUnitId', 'in', units), eb('d.state', '<>', 'draft')])] : []),
-        ]),
-      ),
-    );
+  return db.selectFrom('document as d').where('d.agencyId', '=', agencyId).where('d.direction', '=', direction).where(visibleDocumentsFilter(actor));
 }
