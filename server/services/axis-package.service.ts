@@ -105,3 +105,22 @@ export async function buildOutboxPackage(ctx: AppContext, node: AxisNode, row: A
   const key = signingKeyFor(node, row.fromCode);
   return Buffer.from(signPackage(xml, { keyPem: key.keyPem, certPem: key.certPem }), 'utf8');
 }
+
+/**
+ * The unsigned document package of one of our documents, as it would be sent to `recipientCode`
+ * (default: its first agency recipient). Used by `vanthu edxml build --document ID`.
+ */
+export async function documentPackageFromDatabase(ctx: AppContext, documentId: string, recipientCode?: string): Promise<{ xml: string; documentId: string; recipient: string }> {
+  const doc = await documentRepository.findById(ctx.db, documentId);
+  if (!doc) throw new AppError('not_found', `Không tìm thấy văn bản #${documentId}.`);
+  if (doc.direction !== 'outgoing') throw new AppError('validation', 'Chỉ văn bản đi mới lập được gói tin gửi.');
+  const agency = await agencyRepository.findById(ctx.db, doc.agencyId);
+  const fromCode = agency?.qcvnCode ?? agency?.d20Code ?? doc.issuerCode ?? '';
+  const recipients = await documentRepository.recipients(ctx.db, doc.id);
+  const target = recipientCode ? recipients.find((r) => r.agencyCode === recipientCode) : recipients.find((r) => r.kind === 'agency');
+  const code = recipientCode ?? target?.agencyCode;
+  if (!code) throw new AppError('validation', 'Văn bản chưa có cơ quan nhận; hãy chỉ rõ --to MÃ_CƠ_QUAN.');
+  const edxmlDocumentId = documentIdOf(doc, fromCode);
+  const row = { kind: 'document', documentId: doc.id, recipientId: target?.id ?? null, fromCode, targetCode: code, edxmlDocumentId, businessType: 0, createdAt: new Date() } as unknown as AxisOutboxRow;
+  return { xml: await buildDocumentPackage(await documentModel(ctx, row)), documentId: edxmlDocumentId, recipient: code };
+}

@@ -621,3 +621,10 @@ export async function ensureAxisAgencies(ctx: AppContext, node: AxisNode): Promi
   }
   return created;
 }
+
+export async function axisCounts(ctx: AppContext) {
+  const outbox = await ctx.db.selectFrom('axisOutbox').select(['kind', 'state']).select((eb) => eb.fn.countAll<string>().as('n')).groupBy(['kind', 'state']).orderBy('kind').execute();
+  const inbox = await ctx.db.selectFrom('axisInbox').select('state').select((eb) => eb.fn.countAll<string>().as('n')).groupBy('state').orderBy('state').execute();
+  const late = await ctx.db.selectFrom('axisOutbox').select((eb) => eb.fn.countAll<string>().as('n')).where('flaggedAt', 'is not', null).executeTakeFirstOrThrow();
+  return { outbox: outbox.map((r) => ({ ...r, n: Number(r.n) })), inbox: inbox.map((r) => ({ ...r, n: Number(r.n) })), late: Number(late.n) };
+}

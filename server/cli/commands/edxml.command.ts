@@ -151,25 +151,36 @@ export function buildEdxmlCommand(): Command {
 
   edxml
     .command('build')
-    .description('Tạo gói tin edXML từ mô hình JSON (tùy chọn ký bằng khóa của cơ quan)')
-    .requiredOption('--from-json <file>', 'mô hình JSON: MessageHeader, TraceHeaderList, Attachments[{AttachmentName, File}]')
+    .description('Tạo gói tin edXML từ mô hình JSON hoặc từ một văn bản đi trong cơ sở dữ liệu (tùy chọn ký bằng khóa của cơ quan)')
+    .option('--from-json <file>', 'mô hình JSON: MessageHeader, TraceHeaderList, Attachments[{AttachmentName, File}]')
+    .option('--document <id>', 'mã văn bản đi trong cơ sở dữ liệu (cần DATABASE_URL)')
+    .option('--to <code>', 'với --document: mã cơ quan nhận (mặc định: nơi nhận đầu tiên)')
     .requiredOption('--out <file>', 'tệp .edxml sẽ tạo')
     .option('--sign-key <pem>', 'khóa bí mật PEM của cơ quan gửi')
     .option('--sign-cert <pem>', 'chứng thư số PEM (kèm chuỗi nếu có)')
-    .action(async (opts: { fromJson: string; out: string; signKey?: string; signCert?: string }) => {
+    .action(async (opts: { fromJson?: string; document?: string; to?: string; out: string; signKey?: string; signCert?: string }) => {
       if (!!opts.signKey !== !!opts.signCert) {
         throw new AppError('validation', 'Cần cả --sign-key và --sign-cert để ký gói tin.');
       }
-      const model = await loadJsonModel(opts.fromJson);
+      if (!!opts.fromJson === !!opts.document) throw new AppError('validation', 'Cần đúng một trong --from-json hoặc --document.');
       let xml: string;
       let attachments = 0;
-      if (model.kind === 'status' || 'StatusCode' in (model.MessageHeader ?? {})) {
-        xml = buildStatusPackage({ MessageHeader: (model as StatusPackageInput).MessageHeader });
+      if (opts.document) {
+        // Loaded lazily: the file-only commands need no database.
+        const { buildFromDatabase } = await import('./axis.command.ts');
+        const built = await buildFromDatabase(opts.document, opts.to);
+        xml = built.xml;
+        attachments = built.attachments;
       } else {
-        const doc = model as Exclude<JsonModel, { kind: 'status' }>;
-        const Attachments = await loadAttachments(doc.Attachments, path.dirname(path.resolve(opts.fromJson)));
-        attachments = Attachments.length;
-        xml = await buildDocumentPackage({ MessageHeader: doc.MessageHeader, TraceHeaderList: doc.TraceHeaderList, Attachments });
+        const model = await loadJsonModel(opts.fromJson!);
+        if (model.kind === 'status' || 'StatusCode' in (model.MessageHeader ?? {})) {
+          xml = buildStatusPackage({ MessageHeader: (model as StatusPackageInput).MessageHeader });
+        } else {
+          const doc = model as Exclude<JsonModel, { kind: 'status' }>;
+          const Attachments = await loadAttachments(doc.Attachments, path.dirname(path.resolve(opts.fromJson!)));
+          attachments = Attachments.length;
+          xml = await buildDocumentPackage({ MessageHeader: doc.MessageHeader, TraceHeaderList: doc.TraceHeaderList, Attachments });
+        }
       }
       if (opts.signKey && opts.signCert) {
         xml = signPackage(xml, { keyPem: await readInput(opts.signKey), certPem: await readInput(opts.signCert) });
