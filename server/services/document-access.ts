@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import type { Actor } from '../domain/actor.ts';
 import type { Relation } from '../domain/workflow.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
+import { AGENCY_WIDE_ROLES } from '../repositories/search.repository.ts';
 
 export async function relationsOf(db: Executor, actor: Actor, doc: DocumentRow, reviewChain: readonly string[] = []): Promise<Set<Relation>> {
   const rel = new Set<Relation>();
@@ -29,10 +30,9 @@ export async function relationsOf(db: Executor, actor: Actor, doc: DocumentRow, 
   return rel;
 }
 
-const SEES_ALL: Relation[] = ['clerk', 'leader', 'admin'];
 
 export function canSee(doc: DocumentRow, rel: ReadonlySet<Relation>, actor: Actor): boolean {
-  if (SEES_ALL.some((r) => rel.has(r))) return true;
+  if (AGENCY_WIDE_ROLES.some((r) => rel.has(r))) return true;
   if (rel.has('creator') || rel.has('lead') || rel.has('co') || rel.has('info') || rel.has('reviewer')) return true;
   // A head sees the drafts submitted from their unit.
   if (doc.direction === 'outgoing' && doc.state !== 'draft' && rel.has('head') && doc.draftingUnitId) {
