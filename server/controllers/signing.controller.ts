@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../domain/actor.ts';
 import { isAppError } from '../errors.ts';
-import { batchStatus, documentSigningStatus } from '../services/signing.service.ts';
+import { batchStatus, documentSigningStatus, resealNumbered } from '../services/signing.service.ts';
 import { documentVerifications } from '../services/signature-verification.service.ts';
 import { bulkCandidates, bulkSign } from '../services/signing-bulk.service.ts';
 
@@ -19,6 +19,16 @@ export function signingController(ctx: AppContext) {
     },
     async batch(req: Request, res: Response) {
       res.set('Cache-Control', 'no-store').json(await batchStatus(ctx, actorOf(req), String(req.params.batchId)));
+    },
+    async reseal(req: Request, res: Response) {
+      const id = String(req.params.id);
+      try {
+        await resealNumbered(ctx, actorOf(req), id, req.body);
+        res.redirect(303, `/documents/${id}?ok=done`);
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        res.status(e.status).render('signing/error', { title: 'Ký số', documentId: /^\d+$/.test(id) ? id : '', error: e.message });
+      }
     },
     async bulkForm(req: Request, res: Response) {
       res.render('signing/bulk', { title: 'Ký số hàng loạt', documents: await bulkCandidates(ctx, actorOf(req)) });

@@ -11,6 +11,7 @@ export function signingRoutes(ctx: AppContext): Router {
   const c = credentialsController(ctx);
   r.get('/signing/documents/:id/status', h(s.status));
   r.get('/signing/documents/:id/verification', h(s.verification));
+  r.post('/signing/documents/:id/seal', h(s.reseal));
   r.get('/signing/batches/:batchId', h(s.batch));
   r.get('/signing/bulk', h(s.bulkForm));
   r.post('/signing/bulk', h(s.bulkSubmit));

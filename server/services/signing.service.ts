@@ -17,7 +17,7 @@ import type { Executor } from '../db/database.ts';
 import type { DocumentRow } from '../db/types.ts';
 import type { SigningAction, SigningKind } from '../db/tables/signing.tables.ts';
 import { AppError } from '../errors.ts';
-import { actorLabel, type Actor } from '../domain/actor.ts';
+import { actorLabel, hasRole, type Actor } from '../domain/actor.ts';
 import { decide } from '../domain/workflow.ts';
 import { OUTGOING_WORKFLOW, type OutgoingState } from '../domain/outgoing-workflow.ts';
 import { sha256Of } from '../files/blob-store.ts';
@@ -171,6 +171,39 @@ export async function insertSealRequests(trx: Executor, actor: Actor, doc: Docum
   const ids = [await insertRequest(trx, actor, doc, { sourceFileId: main.id, credentialId: plan.credentialId, action: 'number', kind: 'agency', params: p })];
   for (const a of attachments) ids.push(await insertRequest(trx, actor, doc, { sourceFileId: a.id, credentialId: plan.credentialId, action: 'number', kind: 'attachment', params: { notation: p.number } }));
   return ids;
+}
+
+/**
+ * Đóng dấu lại: when numbering succeeded but the stamp and seal did not (the worker refused the PDF,
+ * or the wait ran out), the clerk applies them again to the numbered document, with its number.
+ */
+export async function resealNumbered(ctx: AppContext, actor: Actor, documentId: string, raw: unknown): Promise<void> {
+  const passphrase = typeof (raw as Record<string, unknown>)?.passphrase === 'string' ? String((raw as Record<string, unknown>).passphrase) : undefined;
+  const { doc } = await loadVisibleDocument(ctx.db, actor, documentId);
+  const reseal = await resealState(ctx, actor, doc);
+  if (!reseal.allowed) throw new AppError('conflict', reseal.reason);
+  const cred = (await credentialRepository.activeForAgency(ctx.db, doc.agencyId))!;
+  const key = await unlockerFor(ctx, passphrase)(cred.id);
+  const ids = await ctx.db.transaction().execute(async (trx) => {
+    const locked = (await documentRepository.lockById(trx, doc.id))!;
+    if (locked.state !== 'numbered') throw new AppError('conflict', 'Văn bản đã chuyển sang trạng thái khác; hãy tải lại trang.');
+    return insertSealRequests(trx, actor, locked, { credentialId: cred.id, key }, { number: `${locked.codeNumber}/${locked.codeNotation}`, date: String(locked.promulgationDate), place: locked.place });
+  });
+  await enqueuePrepare(ctx, ids);
+  const failed = (await finishSigning(ctx, ids, () => key)).find((o) => !o.ok);
+  if (failed) throw new AppError('validation', failed.message);
+}
+
+async function resealState(ctx: AppContext, actor: Actor, doc: DocumentRow): Promise<{ allowed: boolean; reason: string }> {
+  if (doc.direction !== 'outgoing' || doc.state !== 'numbered') return { allowed: false, reason: 'Chỉ đóng số và chữ ký số cơ quan cho văn bản đã cấp số, chưa ban hành.' };
+  if (!hasRole(actor, doc.agencyId, 'clerk')) return { allowed: false, reason: 'Chỉ văn thư của cơ quan được đóng dấu văn bản.' };
+  if (!(await credentialRepository.activeForAgency(ctx.db, doc.agencyId))) return { allowed: false, reason: 'Cơ quan chưa có chứng thư số trên hệ thống.' };
+  const { main } = await latestMainPdf(ctx.db, doc.id);
+  if (!main) return { allowed: false, reason: 'Văn bản không có tệp PDF đã ký số.' };
+  const rows = await signingRepository.forDocument(ctx.db, doc.id);
+  const number = rows.filter((r) => r.action === 'number' && r.kind === 'agency');
+  if (number.some((r) => r.status !== 'failed')) return { allowed: false, reason: 'Văn bản đã được đóng số và ký số cơ quan, hoặc đang được xử lý.' };
+  return { allowed: true, reason: '' };
 }
 
 export async function enqueuePrepare(ctx: AppContext, ids: string[], attempt = ''): Promise<void> {
@@ -364,6 +397,8 @@ export async function documentSigningStatus(ctx: AppContext, actor: Actor, docum
     documentId: doc.id,
     state: doc.state,
     fileCount: (await documentRepository.files(ctx.db, doc.id)).length,
+    /** The clerk may apply the number stamp and agency seal again (numbering done, sealing failed). */
+    canReseal: doc.state === 'numbered' && (await resealState(ctx, actor, doc)).allowed,
     busy: requests.some((r) => ['preparing', 'prepared', 'signed'].includes(r.status)),
     /** What the leader's `sign` does now: 'digital', or records the signer only ('no_pdf', 'no_credential'). */
     signMode: !hasDraftPdf ? 'no_pdf' : hasCredential ? 'digital' : 'no_credential',

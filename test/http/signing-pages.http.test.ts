@@ -142,6 +142,39 @@ describe('signing pages over HTTP: credentials, sign with a passphrase, progress
     expect(v.files[0]!.signatures[0]!.signer).to.contain('Nguyễn Thị Lấp Lánh Ánh');
   });
 
+  it('numbers without a seal when the agency has no credential, then lets the clerk stamp and seal the numbered document', async () => {
+    const admin = await login(app, 'quantri');
+    const agencyCred = await t.ctx.db.selectFrom('signingCredential').select('id').where('ownerKind', '=', 'agency').where('active', '=', true).executeTakeFirstOrThrow();
+    const credPage = await admin.get('/credentials');
+    await admin.post(`/credentials/${agencyCred.id}/deactivate`).type('form').send({ _csrf: csrfFrom(credPage.text) }).expect(303);
+    const clerk = await login(app, 'tinh.vanthu');
+    let page = await clerk.get(`/documents/${docA}`).expect(200);
+    const bookId = page.text.match(/<select id="nb-book" name="bookId"><option value="(\d+)"/)![1]!;
+    await clerk.post(`/documents/${docA}/actions/number`).type('form').send({ _csrf: csrfFrom(page.text), bookId, promulgationDate: '2026-12-05', passphrase: PASS }).expect(303);
+    let s = (await clerk.get(`/signing/documents/${docA}/status`).expect(200)).body as { state: string; canReseal: boolean; sealMode: string };
+    expect(s.state).to.equal('numbered');
+    expect(s.canReseal).to.equal(false);
+    const p = await admin.get('/credentials');
+    await admin.post('/credentials').field('_csrf', csrfFrom(p.text)).field('ownerKind', 'agency').field('agencyId', (await actorFor('tinh.vanthu')).activeAgencyId!).field('passphrase', PASS).attach('p12', read('agencies/uy-ban-nhan-dan-tinh-nghe-an.p12'), 'cts.p12').attach('image', read('images/seal-uy-ban-nhan-dan-tinh-nghe-an.png'), 'dau.png').expect(303);
+    s = (await clerk.get(`/signing/documents/${docA}/status`).expect(200)).body;
+    expect(s.canReseal).to.equal(true);
+    page = await clerk.get(`/documents/${docA}`).expect(200);
+    expect(page.text).to.contain(`action="/signing/documents/${docA}/seal"`);
+    const wrong = await clerk.post(`/signing/documents/${docA}/seal`).type('form').send({ _csrf: csrfFrom(page.text), passphrase: 'sai' });
+    expect(wrong.status).to.equal(422);
+    expect(wrong.text).to.contain('Mật khẩu chứng thư số không đúng');
+    await clerk.post(`/signing/documents/${docA}/seal`).type('form').send({ _csrf: csrfFrom(page.text), passphrase: PASS }).expect(303);
+    const v = await poll(async () => {
+      const r = (await clerk.get(`/signing/documents/${docA}/verification`).expect(200)).body as { files: { verdict: string; fileName: string; signatures: unknown[] }[] };
+      return r.files.length === 2 && r.files.every((f) => f.verdict !== 'pending') ? r : undefined;
+    });
+    expect(v.files.map((f) => [f.fileName, f.verdict, f.signatures.length])).to.deep.equal([
+      ['du-thao-da-ky.pdf', 'valid', 1],
+      ['du-thao-da-dong-dau.pdf', 'valid', 2],
+    ]);
+    await clerk.post(`/signing/documents/${docA}/seal`).type('form').send({ _csrf: csrfFrom(page.text), passphrase: PASS }).expect(409);
+  });
+
   it('answers 404 to people of another agency asking for the status or the verdict', async () => {
     const other = await login(app, 'xa2.vanthu');
     await other.get(`/signing/documents/${docA}/status`).expect(404);

@@ -34,6 +34,8 @@
       if (note && !s.busy) box.appendChild(el('p', 'muted', note));
       return;
     }
+    var reseal = box.parentNode && box.parentNode.querySelector('form.signing-reseal');
+    if (reseal) reseal.hidden = !s.canReseal;
     s.requests.forEach(function (r) {
       if (!r.attention) return;
       var p = el('p', 'signing-request');
