@@ -106,6 +106,20 @@ describe('signing pages over HTTP: credentials, sign with a passphrase, progress
     expect(img.headers['content-type']).to.match(/image\/png/);
   });
 
+  it('lets a leader see and replace only their own credential', async () => {
+    const leader = await login(app, 'tinh.lanhdao');
+    const page = await leader.get('/credentials').expect(200);
+    expect(page.text).to.contain('Chứng thư số của chính bạn');
+    expect(page.text).not.to.contain('id="cr-user"');
+    expect(page.text).not.to.contain('Ủy ban nhân dân tỉnh Nghệ An</td>');
+    const forOther = await leader.post('/credentials').field('_csrf', csrfFrom(page.text)).field('ownerKind', 'agency').field('agencyId', (await actorFor('tinh.vanthu')).activeAgencyId!).field('passphrase', PASS).attach('p12', read('agencies/uy-ban-nhan-dan-tinh-nghe-an.p12'), 'cts.p12').attach('image', read('images/seal-uy-ban-nhan-dan-tinh-nghe-an.png'), 'dau.png');
+    expect(forOther.status).to.equal(403);
+    const agencyCred = await t.ctx.db.selectFrom('signingCredential').select('id').where('ownerKind', '=', 'agency').where('active', '=', true).executeTakeFirstOrThrow();
+    await leader.post(`/credentials/${agencyCred.id}/deactivate`).type('form').send({ _csrf: csrfFrom(page.text) }).expect(403);
+    await leader.get(`/credentials/${agencyCred.id}/image`).expect(200); // the agency's leader may see its seal
+    await (await login(app, 'xa2.vanthu')).get(`/credentials/${agencyCred.id}/image`).expect(404);
+  });
+
   it('shows the passphrase field and the status script on the document page, with no inline script', async () => {
     const leader = await login(app, 'tinh.lanhdao');
     const page = await leader.get(`/documents/${docA}`).expect(200);
