@@ -81,6 +81,24 @@ export const signingRepository = {
     return db.selectFrom('appUser').select(['id', 'username', 'fullName', 'position']).where('id', '=', id).executeTakeFirst();
   },
 
+  /**
+   * Drops a prepared PDF's blob row once nothing refers to it any more (done or failed requests clear
+   * their reference); returns whether the stored object may be deleted too.
+   */
+  async dropUnreferencedBlob(db: Executor, sha256: string): Promise<boolean> {
+    const r = await db
+      .deleteFrom('blob')
+      .where('sha256', '=', sha256)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('documentFile').select('id').where('blobSha256', '=', sha256))))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('signingRequest').select('id').where('preparedSha256', '=', sha256))))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  /** Prepared blobs of requests that ended (done, failed) and still hold them. */
+  endedWithPrepared(db: Executor, olderThan: Date) {
+    return db.selectFrom('signingRequest').select(['id', 'preparedSha256']).where('status', 'in', ['done', 'failed']).where('preparedSha256', 'is not', null).where('updatedAt', '<', olderThan).limit(500).execute();
+  },
+
   // — verifications —
   async ensureVerification(db: Executor, fileId: string): Promise<void> {
     await db.insertInto('signatureVerification').values({ fileId }).onConflict((oc) => oc.column('fileId').doNothing()).execute();

@@ -331,7 +331,8 @@ export async function completeRequest(ctx: AppContext, requestId: string): Promi
       .returning('id')
       .executeTakeFirstOrThrow();
     await signingRepository.ensureVerification(trx, file.id);
-    await signingRepository.transition(trx, requestId, ['signed'], { status: 'done', resultFileId: file.id, error: null });
+    // The prepared PDF has served its purpose: its reference goes, and the blob after the commit.
+    await signingRepository.transition(trx, requestId, ['signed'], { status: 'done', resultFileId: file.id, error: null, preparedSha256: null });
     const user = (await signingRepository.userOf(trx, req.requestedBy))!;
     const actor = { userId: user.id, label: `${user.fullName} (${user.username})` };
     const data = { fileId: file.id, field: signed.fieldName, signingTime: signed.signingTime.toISOString(), timestamped: signed.timestamped };
@@ -344,9 +345,14 @@ export async function completeRequest(ctx: AppContext, requestId: string): Promi
     return file.id;
   });
   if (fileId) {
+    await dropPreparedBlob(ctx, req.preparedSha256!);
     await ctx.jobs.enqueue('signing.verify', { fileId }, { jobId: verifyJobId(fileId) });
     await ctx.jobs.enqueue('documents.extract-text', { fileId }, { jobId: extractTextJobId(fileId) });
   }
+}
+
+async function dropPreparedBlob(ctx: AppContext, sha256: string): Promise<void> {
+  if (await signingRepository.dropUnreferencedBlob(ctx.db, sha256)) await ctx.blobs.delete(sha256).catch(() => undefined);
 }
 
 /** `signing.sweep`: re-enqueue lost steps, expire abandoned ones, verify PDFs nobody verified yet. */
@@ -359,6 +365,11 @@ export async function sweepSigning(ctx: AppContext): Promise<{ prepare: number; 
   await enqueuePrepare(ctx, prepare, attempt);
   for (const id of complete) await ctx.jobs.enqueue('signing.complete', { signingRequestId: id }, { jobId: completeJobId(id, attempt) });
   const expired = await signingRepository.expirePrepared(ctx.db, new Date(now - PREPARED_EXPIRY_MS));
+  // Prepared PDFs of requests that failed (or whose cleanup was interrupted) are removed after an hour.
+  for (const r of await signingRepository.endedWithPrepared(ctx.db, new Date(now - 3600_000))) {
+    await signingRepository.transition(ctx.db, r.id, ['done', 'failed'], { preparedSha256: null });
+    await dropPreparedBlob(ctx, r.preparedSha256!);
+  }
   const files = await signingRepository.unverifiedPdfs(ctx.db, new Date(now - STUCK_AFTER_MS));
   for (const fileId of files) {
     await signingRepository.ensureVerification(ctx.db, fileId);

@@ -183,6 +183,10 @@ describe('signing-workflow: digital signatures through the signing workers (real
     expect(text).to.contain('Nguyễn Thị Lấp Lánh Ánh');
     const events = await t.ctx.db.selectFrom('documentEvent').select(['action', 'data']).where('documentId', '=', signedId).where('action', '=', 'sign').execute();
     expect(events).to.have.length(1);
+    // The intermediate prepared PDF is not kept: only the draft and the signed file remain stored.
+    const req = await t.ctx.db.selectFrom('signingRequest').selectAll().where('documentId', '=', signedId).executeTakeFirstOrThrow();
+    expect(req.preparedSha256).to.equal(null);
+    expect(req.preparedMeta).to.not.equal(null);
   });
 
   it('never signs twice: duplicated prepare and complete jobs and a second sign request add nothing', async () => {
