@@ -3,7 +3,6 @@
 // DATABASE_URL and the node configuration of AXIS_NODE_CONFIG.
 //   AXIS_NODE_CONFIG=node.json DATABASE_URL=postgres://… BLOB_DIR=… [REDIS_URL=…] npx tsx scripts/axis-node.ts
 // Several nodes share one Redis safely: each node's queues live under its own key prefix.
-import express from 'express';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { createDatabase, createPool } from '../server/db/database.ts';
@@ -14,7 +13,6 @@ import { LocalBlobStore } from '../server/files/blob-store.ts';
 import { ensureAgencyLevels, seedDemoIfEmpty } from '../server/services/demo-seed.service.ts';
 import type { AppContext } from '../server/app-context.ts';
 import { createApp } from '../server/app.ts';
-import { axisNodeRoutes } from '../server/routes/axis-node.routes.ts';
 import { setAxisNode } from '../server/axis/axis-node.ts';
 import { loadAxisNodeFromEnv } from '../server/axis/node-config.ts';
 import { ensureAxisAgencies } from '../server/services/axis.service.ts';
@@ -37,10 +35,8 @@ const ctx: AppContext = { config, db, logger, jobs: createJobQueue(queues), blob
 setAxisNode(ctx, node);
 await ensureAxisAgencies(ctx, node);
 const workers = await startWorkers(ctx, queues);
-const app = express();
-app.disable('x-powered-by');
-app.use(axisNodeRoutes(ctx));
-app.use(createApp(ctx));
+// createApp mounts the node-to-node endpoint (server/routes/axis-node.routes.ts) before the session.
+const app = createApp(ctx);
 const listen = node.settings.listen ?? { host: '127.0.0.1', port: config.port };
 const server = app.listen(listen.port, listen.host, () => {
   logger.info({ nodeId: node.settings.nodeId, port: listen.port, queue: queues.engine }, 'axis node ready');

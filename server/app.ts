@@ -15,6 +15,7 @@ import { multipart } from './middleware/multipart.ts';
 import { pageModel } from './middleware/page-model.ts';
 import { errorHandler, notFound } from './middleware/error-handler.ts';
 import { operationsRoutes, webRoutes } from './routes/index.ts';
+import { axisNodeRoutes } from './routes/axis-node.routes.ts';
 
 const PDFJS_BUILD_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'build');
 
@@ -72,6 +73,7 @@ export function createApp(ctx: AppContext): Express {
   // The PDF viewer's library and worker, straight from the installed pdfjs-dist (no copy to keep in sync).
   app.use('/assets/pdfjs', express.static(path.join(PDFJS_BUILD_DIR), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
   app.use(operationsRoutes(ctx, registry));
+  app.use(axisNodeRoutes(ctx)); // node-to-node edXML transport: signed requests, no session or CSRF
 
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '1mb' }));

@@ -3,10 +3,13 @@
 // packages 03 registered / 02 rejected / 04 assigned / 05 in progress / 06 done, recall 13 —
 // DOMAIN.md §5) is written to the outbox atomically with the change. `pg_notify` inside the same
 // transaction wakes the node's delivery listener exactly when the change commits.
+import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import type { DocumentRow } from '../db/types.ts';
 import { agencyRepository } from '../repositories/agency.repository.ts';
 import { axisRepository } from '../repositories/axis.repository.ts';
 import { documentIdOf } from './axis-package.service.ts';
+import { recordTransition } from './document-transition.ts';
 
 export type IncomingStatus = 'registered' | 'rejected' | 'assigned' | 'in_progress' | 'done';
 
@@ -98,8 +101,13 @@ export interface OutgoingRecalled {
   reason: string;
 }
 
-/** Called in the recall transaction: a status 13 (lấy lại) to every remote recipient the document went to. */
+/**
+ * Called in the recall transaction: a status 13 (lấy lại) to every remote recipient the document
+ * went to; copies delivered inside this node are answered at once by the same rule as over the
+ * axis (not registered yet → returned, 15; registered → kept, 16 with its số đến).
+ */
 export async function onOutgoingRecalled(trx: Executor, e: OutgoingRecalled): Promise<void> {
+  await recallLocalCopies(trx, e);
   const rows = await axisRepository.documentRowsOf(trx, e.documentId);
   const seen = new Set<string>();
   for (const row of rows) {
@@ -118,4 +126,28 @@ export async function onOutgoingRecalled(trx: Executor, e: OutgoingRecalled): Pr
     });
   }
   if (seen.size) await axisRepository.notifyOutbox(trx);
+}
+
+async function recallLocalCopies(trx: Executor, e: OutgoingRecalled): Promise<void> {
+  const copies = await trx
+    .selectFrom('documentEvent as ev')
+    .innerJoin('document as d', 'd.id', 'ev.documentId')
+    .selectAll('d')
+    .select('ev.data as eventData')
+    .where('ev.action', '=', 'receive')
+    .where(sql<string>`ev.data->>'fromDocumentId'`, '=', String(e.documentId))
+    .forUpdate()
+    .execute();
+  const actor = { userId: null, label: 'Trục liên thông văn bản' };
+  for (const c of copies) {
+    const { eventData, ...doc } = c as typeof c & { eventData: { recipientId?: string } | null };
+    const recipientId = eventData?.recipientId;
+    if (doc.state === 'received') {
+      await recordTransition(trx, { doc: doc as DocumentRow, actor, action: 'axis_recalled', to: 'returned', note: `Bên gửi thu hồi: ${e.reason}`, patch: { returnReason: `Bên gửi thu hồi: ${e.reason}`.slice(0, 2000) } });
+      if (recipientId) await trx.updateTable('documentRecipient').set({ status: 'recalled', statusNote: 'Đồng ý thu hồi: văn bản chưa vào sổ đã được trả lại.', updatedAt: new Date() }).where('id', '=', recipientId).execute();
+    } else {
+      await recordTransition(trx, { doc: doc as DocumentRow, actor, action: 'axis_recall_requested', to: doc.state, note: `Bên gửi đề nghị thu hồi: ${e.reason}` });
+      if (recipientId) await trx.updateTable('documentRecipient').set({ statusNote: `Nơi nhận đã vào sổ đến số ${doc.bookNumber ?? '?'}; không thu hồi tự động.`, updatedAt: new Date() }).where('id', '=', recipientId).execute();
+    }
+  }
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import express from 'express';
+import type express from 'express';
 import request from 'supertest';
 import { expect } from 'chai';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -14,7 +14,6 @@ import { CODES, makeIdentity, writeNetwork } from '../fixtures/axis/network.ts';
 import { waitFor } from '../fixtures/axis/harness.ts';
 import { parseAxisNodeConfig } from '../../server/axis/node-config.ts';
 import { setAxisNode } from '../../server/axis/axis-node.ts';
-import { axisNodeRoutes } from '../../server/routes/axis-node.routes.ts';
 import { AXIS_HEADERS, sha256Hex, signRequest } from '../../server/axis/request-signing.ts';
 import { PACKAGES_PATH } from '../../server/axis/http-transport.ts';
 import { buildDocumentPackage, buildStatusPackage, signPackage, toEdxmlTimestamp, type DocumentPackageInput } from '../../server/axis/edxml/index.ts';
@@ -85,7 +84,8 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     const nodes = writeNetwork(dir, 1);
     const node = parseAxisNodeConfig({ ...nodes.vpcp.config, maxAttachmentBytes: 400_000 }, dir);
     setAxisNode(t.ctx, node);
-    app = express().use(axisNodeRoutes(t.ctx));
+    // The real app: the node endpoint is mounted before the session and CSRF middleware.
+    app = t.app;
     provinceNodeKey = readFileSync(path.join(dir, 'province.node.key.pem'), 'utf8');
     provinceAgency = { keyPem: readFileSync(path.join(dir, 'province.agency.key.pem'), 'utf8'), certPem: readFileSync(path.join(dir, 'province.agency.pem'), 'utf8') };
     pdf = await makePdf(['Cong van thu nghiem']);
