@@ -121,7 +121,9 @@ export async function deliverOutbox(ctx: AppContext, outboxId: string): Promise<
     }
     if (result.outcome === 'accepted') {
       await finishSent(ctx, row, result.receiptId, peer);
+      // The next row of this document and recipient (a recall, a receipt) may go now.
       const next = await axisRepository.nextInGroup(ctx.db, row);
+      for (const n of next) await axisRepository.updateOutbox(ctx.db, n.id, { nextAttemptAt: new Date() });
       await enqueueAxis(ctx, { outbox: next.map((n) => n.id) });
       return 'sent';
     }

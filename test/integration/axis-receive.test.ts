@@ -18,6 +18,9 @@ import { AXIS_HEADERS, sha256Hex, signRequest } from '../../server/axis/request-
 import { PACKAGES_PATH } from '../../server/axis/http-transport.ts';
 import { buildDocumentPackage, buildStatusPackage, signPackage, toEdxmlTimestamp, type DocumentPackageInput } from '../../server/axis/edxml/index.ts';
 import { deliverOutbox, flagLateRecipients, processInbox } from '../../server/services/axis.service.ts';
+import { loadPkcs12 } from '../../server/signing/key-source.ts';
+import { signAttachment } from '../../server/signing/operations.ts';
+import { repoRoot } from '../fixtures/axis/harness.ts';
 
 describe('axis: receiving packages from a peer node (real PostgreSQL)', function () {
   this.timeout(60_000);
@@ -82,7 +85,8 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     t = await createTestApp();
     dir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-axis-recv-'));
     const nodes = writeNetwork(dir, 1);
-    const node = parseAxisNodeConfig({ ...nodes.vpcp.config, maxAttachmentBytes: 400_000 }, dir);
+    // PDF signatures inside packages chain to the certs-sample PKI; package signatures to the network's root.
+    const node = parseAxisNodeConfig({ ...nodes.vpcp.config, maxAttachmentBytes: 400_000, trustRootPaths: ['root.pem', path.join(repoRoot, 'certs-sample/root-ca.pem')] }, dir);
     setAxisNode(t.ctx, node);
     // The real app: the node endpoint is mounted before the session and CSRF middleware.
     app = t.app;
@@ -238,5 +242,16 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     const r = await t.ctx.db.selectFrom('documentRecipient').selectAll().where('id', '=', rec.id).executeTakeFirstOrThrow();
     expect(r.statusNote).to.match(/Quá hạn: chưa vào sổ đến hết ngày 27\/11\/2026/);
     expect(await flagLateRecipients(t.ctx, '2026-11-30')).to.equal(0);
+  });
+
+  it('verifies the PDF signatures inside: a signed PDF is accepted, one altered after signing is refused with 02', async () => {
+    const key = await loadPkcs12(readFileSync(path.join(repoRoot, 'certs-sample/agencies/uy-ban-nhan-dan-tinh-nghe-an.p12')), 'VanThu-Test-Only-2026');
+    const signedPdf = (await signAttachment(pdf, key, { notation: '15/UBND-VX' })).pdf;
+    const ok = await post(await signed(model({ attachment: signedPdf })));
+    expect(ok.status, ok.text).to.equal(200);
+    // One byte changed inside the signed byte range (the binary comment of the header): still a PDF.
+    const altered = Buffer.from(signedPdf);
+    altered[11] = altered[11] === 0xe2 ? 0xe3 : 0xe2;
+    await expectRefused(await post(await signed(model({ attachment: altered }))), /Chữ ký số trong tệp cong-van.pdf không hợp lệ/);
   });
 });
