@@ -99,6 +99,17 @@ export const signingRepository = {
     return db.selectFrom('signingRequest').select(['id', 'preparedSha256']).where('status', 'in', ['done', 'failed']).where('preparedSha256', 'is not', null).where('updatedAt', '<', olderThan).limit(500).execute();
   },
 
+  /** Files of a document already sealed (or being sealed) at numbering, and the files signing produced. */
+  async sealedOrProduced(db: Executor, documentId: string): Promise<Set<string>> {
+    const rows = await db.selectFrom('signingRequest').select(['sourceFileId', 'resultFileId', 'status', 'action']).where('documentId', '=', documentId).execute();
+    const out = new Set<string>();
+    for (const r of rows) {
+      if (r.resultFileId) out.add(r.resultFileId);
+      if (r.action === 'number' && r.status !== 'failed') out.add(r.sourceFileId);
+    }
+    return out;
+  },
+
   // — verifications —
   async ensureVerification(db: Executor, fileId: string): Promise<void> {
     await db.insertInto('signatureVerification').values({ fileId }).onConflict((oc) => oc.column('fileId').doNothing()).execute();

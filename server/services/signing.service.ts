@@ -169,7 +169,9 @@ export async function insertSealRequests(trx: Executor, actor: Actor, doc: Docum
   const { main, attachments } = await latestMainPdf(trx, doc.id);
   if (!main) throw new AppError('conflict', 'Tệp văn bản đã thay đổi; hãy tải lại trang.');
   const ids = [await insertRequest(trx, actor, doc, { sourceFileId: main.id, credentialId: plan.credentialId, action: 'number', kind: 'agency', params: p })];
-  for (const a of attachments) ids.push(await insertRequest(trx, actor, doc, { sourceFileId: a.id, credentialId: plan.credentialId, action: 'number', kind: 'attachment', params: { notation: p.number } }));
+  // On a second attempt (reseal), attachments already sealed, and the sealed copies, are left alone.
+  const done = await signingRepository.sealedOrProduced(trx, doc.id);
+  for (const a of attachments.filter((f) => !done.has(f.id))) ids.push(await insertRequest(trx, actor, doc, { sourceFileId: a.id, credentialId: plan.credentialId, action: 'number', kind: 'attachment', params: { notation: p.number } }));
   return ids;
 }
 
