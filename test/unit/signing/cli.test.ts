@@ -9,7 +9,8 @@ const vanthu = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(join(repoRoot, 'bin/vanthu.mjs'), args, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('The vanthu signing commands', function () {
-  this.timeout(60000);
+  // Each step spawns the CLI through tsx (a few seconds each on a busy 2-core machine).
+  this.timeout(240_000);
   const dir = tmp();
 
   it('signs as leader, numbers and seals as agency, then verify --json prints one line per signature and exits 0', async () => {
