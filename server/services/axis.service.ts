@@ -27,6 +27,7 @@ import { recordTransition } from './document-transition.ts';
 import { receiveIncoming } from './incoming.service.ts';
 import { linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
 import { buildOutboxPackage } from './axis-package.service.ts';
+import { parseDocumentMetadata } from './document-input.ts';
 
 const AXIS_ACTOR = { userId: null, label: 'Trục liên thông văn bản' } as const;
 /** receiveIncoming wants an Actor; the system one is recorded by its label (recordTransition). */
@@ -247,6 +248,12 @@ async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage)
   if (!h.To?.some((t) => t.OrganId === a.recipientCode)) throw new Refusal(`Cơ quan ${a.recipientCode} không có trong danh sách nơi nhận (To) của gói tin.`);
   const agency = await agencyRepository.findByCode(ctx.db, a.recipientCode);
   if (!agency || agency.status !== 'active') throw new Refusal(`Không có cơ quan nhận mã ${a.recipientCode} tại nút này.`);
+  try {
+    // The same validation the incoming document will get: refused now rather than after the 01.
+    parseDocumentMetadata(metadataOf(parsed));
+  } catch (e) {
+    throw new Refusal(`Thông tin văn bản không hợp lệ: ${(e as Error).message}`);
+  }
   const uploads: Upload[] = parsed.attachments.map((f) => ({ fileName: f.AttachmentName || f.fileName, bytes: f.content! }));
   try {
     await prepareUploads(uploads, s.maxAttachmentBytes);
@@ -444,10 +451,30 @@ export async function processInbox(ctx: AppContext, inboxId: string, parsed?: Pa
     else await applyStatus(ctx, node, row, p.package.MessageHeader.StatusCode, p.package.MessageHeader.Description ?? '');
     return 'processed';
   } catch (e) {
+    if (e instanceof AppError && (e.code === 'validation' || e.code === 'too_large' || e.code === 'unsupported')) {
+      // Will not get better on a retry: refused for good, the sender told with 02.
+      await rejectStored(ctx, row, `Không tiếp nhận được văn bản: ${e.message}`);
+      return 'processed';
+    }
     // Back to 'stored' so that the job's retry or the sweep tries again.
     await axisRepository.updateInbox(ctx.db, row.id, { state: 'stored', claimedAt: null });
     throw e;
   }
+}
+
+async function rejectStored(ctx: AppContext, row: AxisInboxRow, reason: string): Promise<void> {
+  ctx.logger.warn({ inboxId: row.id, from: row.senderCode, documentId: row.edxmlDocumentId, reason }, 'axis: stored package refused while processing');
+  const ids = await ctx.db.transaction().execute(async (trx) => {
+    await axisRepository.updateInbox(trx, row.id, { state: 'rejected', reason: reason.slice(0, 2000), processedAt: new Date() });
+    const out: string[] = [];
+    if (!row.businessType.startsWith('status:')) {
+      out.push(await axisRepository.insertOutbox(trx, { kind: 'status', agencyId: row.agencyId, fromCode: row.recipientCode, targetCode: row.senderCode, edxmlDocumentId: row.edxmlDocumentId, statusCode: '02', description: reason.slice(0, 2000), inboxId: row.id }));
+      await axisRepository.notifyOutbox(trx);
+    }
+    await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: row.agencyId, action: 'axis.inbox.rejected', entityType: 'axis_inbox', entityId: row.id, after: { reason } });
+    return out;
+  });
+  await enqueueAxis(ctx, { outbox: ids }, { now: true });
 }
 
 async function markProcessed(trx: Executor, row: AxisInboxRow, documentId: string | null, action: string): Promise<void> {
