@@ -147,7 +147,9 @@ async function recallLocalCopies(trx: Executor, e: OutgoingRecalled): Promise<vo
       if (recipientId) await trx.updateTable('documentRecipient').set({ status: 'recalled', statusNote: 'Đồng ý thu hồi: văn bản chưa vào sổ đã được trả lại.', updatedAt: new Date() }).where('id', '=', recipientId).execute();
     } else {
       await recordTransition(trx, { doc: doc as DocumentRow, actor, action: 'axis_recall_requested', to: doc.state, note: `Bên gửi đề nghị thu hồi: ${e.reason}` });
-      if (recipientId) await trx.updateTable('documentRecipient').set({ statusNote: `Nơi nhận đã vào sổ đến số ${doc.bookNumber ?? '?'}; không thu hồi tự động.`, updatedAt: new Date() }).where('id', '=', recipientId).execute();
+      // The recipient's row goes back to where the copy stands (the recall set it to recall_requested).
+      const status = ({ assigned: 'assigned', in_progress: 'in_progress', done: 'done' } as Record<string, string>)[doc.state] ?? 'registered';
+      if (recipientId) await trx.updateTable('documentRecipient').set({ status, statusNote: `Nơi nhận từ chối thu hồi: đã vào sổ đến số ${doc.bookNumber ?? '?'}.`, updatedAt: new Date() }).where('id', '=', recipientId).execute();
     }
   }
 }

@@ -42,7 +42,7 @@ describe('axis: recall of copies delivered inside the node (real PostgreSQL)', f
     await performAction(t.ctx, await actorFor(t.ctx, 'xa1.vanthu'), id, 'recall', { reason: 'Đề nghị thu hồi để sửa nội dung' });
     expect((await copyOf(id)).state).to.equal('registered');
     const r = await recipient(id);
-    expect(r.status).to.equal('recall_requested');
-    expect(r.statusNote).to.match(/đã vào sổ đến số \d+/);
+    expect(r.status).to.equal('registered');
+    expect(r.statusNote).to.match(/từ chối thu hồi: đã vào sổ đến số \d+/);
   });
 });
