@@ -44,10 +44,11 @@ interface DemoUser {
   grants: { agency: string; unit?: string; role: Role }[];
 }
 
+// The leaders' names match the test certificates in certs-sample/ so that the demo can sign.
 export const DEMO_USERS: DemoUser[] = [
   { username: 'quantri', fullName: 'Phạm Quản Trị', position: 'Quản trị hệ thống', grants: ['vpcp', 'tinh'].map((agency) => ({ agency, role: 'admin' as Role })) },
   { username: 'vpcp.vanthu', fullName: 'Lê Thị Thu', position: 'Văn thư', grants: [{ agency: 'vpcp', role: 'clerk' }] },
-  { username: 'vpcp.lanhdao', fullName: 'Trần Văn Hùng', position: 'Phó Chủ nhiệm', grants: [{ agency: 'vpcp', role: 'leader' }] },
+  { username: 'vpcp.lanhdao', fullName: 'Đặng Quốc Khánh', position: 'Bộ trưởng, Chủ nhiệm', grants: [{ agency: 'vpcp', role: 'leader' }] },
   { username: 'vpcp.chuyenvien', fullName: 'Đỗ Minh Đức', position: 'Chuyên viên', grants: [{ agency: 'vpcp', unit: 'TH', role: 'specialist' }] },
   { username: 'tinh.vanthu', fullName: 'Hoàng Thị Hương', position: 'Văn thư', grants: [{ agency: 'tinh', unit: 'VP', role: 'clerk' }] },
   { username: 'tinh.lanhdao', fullName: 'Nguyễn Thị Lấp Lánh Ánh', position: 'Chủ tịch', grants: [{ agency: 'tinh', role: 'leader' }] },
@@ -58,7 +59,7 @@ export const DEMO_USERS: DemoUser[] = [
   { username: 'huyen.truongphong', fullName: 'Đặng Quốc Việt', position: 'Chánh Văn phòng', grants: [{ agency: 'huyen', unit: 'VP', role: 'head' }] },
   { username: 'huyen.chuyenvien', fullName: 'Lý Thị Mỹ Duyên', position: 'Chuyên viên', grants: [{ agency: 'huyen', unit: 'NV', role: 'specialist' }] },
   { username: 'xa1.vanthu', fullName: 'Trương Thị Hoa', position: 'Văn thư', grants: [{ agency: 'xa1', unit: 'VP', role: 'clerk' }, { agency: 'xa1', unit: 'VP', role: 'specialist' }] },
-  { username: 'xa1.lanhdao', fullName: 'Hồ Sỹ Tuấn', position: 'Chủ tịch', grants: [{ agency: 'xa1', role: 'leader' }] },
+  { username: 'xa1.lanhdao', fullName: 'Trần Văn Hùng', position: 'Chủ tịch', grants: [{ agency: 'xa1', role: 'leader' }] },
   { username: 'xa1.truongphong', fullName: 'Cao Văn Bình', position: 'Công chức Văn phòng - Thống kê', grants: [{ agency: 'xa1', unit: 'VP', role: 'head' }, { agency: 'xa1', unit: 'ĐC', role: 'head' }] },
   { username: 'xa1.chuyenvien', fullName: 'Lương Thị Thảo', position: 'Công chức Địa chính', grants: [{ agency: 'xa1', unit: 'ĐC', role: 'specialist' }] },
   { username: 'xa2.vanthu', fullName: 'Mai Thị Xuân', position: 'Văn thư', grants: [{ agency: 'xa2', unit: 'VP', role: 'clerk' }] },
