@@ -9,7 +9,7 @@ import { createQueueConnection, type QueueConnection } from './jobs/queue-connec
 import { createJobQueue } from './jobs/jobs.ts';
 import { ensureAgencyLevels, seedDemoIfEmpty } from './services/demo-seed.service.ts';
 import type { AppContext } from './app-context.ts';
-import { LocalBlobStore } from './files/blob-store.ts';
+import { createBlobStore } from './files/create-blob-store.ts';
 
 export interface Runtime {
   context: AppContext;
@@ -43,7 +43,7 @@ export async function bootstrap(config: Config, logger: Logger, opts: { startWor
   if (opts.seed !== false && config.seedDemo && (await seedDemoIfEmpty(db))) logger.info('demo agency tree and users seeded');
   const queueConnection = createQueueConnection({ redisUrl: config.redisUrl, databaseUrl });
   const jobs = createJobQueue(queueConnection);
-  const context: AppContext = { config, db, logger, jobs, databaseUrl, blobs: new LocalBlobStore(config.blobDir) };
+  const context: AppContext = { config, db, logger, jobs, databaseUrl, blobs: createBlobStore(config.blobStore.kind === 'local' ? { kind: 'local', dir: config.blobDir } : config.blobStore) };
   const workers: WorkerHost | null = opts.startWorkers ? await opts.startWorkers(context, queueConnection) : null;
   return {
     context,

@@ -24,6 +24,14 @@ const schema = z.object({
   RUN_WORKERS_IN_WEB: boolean.default(true),
   SEED_DEMO: boolean.default(true),
   BLOB_DIR: z.string().min(1).default('./.data/blobs'),
+  BLOB_STORE: z.enum(['local', 's3']).default('local'),
+  S3_BUCKET: z.string().optional(),
+  S3_PREFIX: z.string().optional(),
+  S3_REGION: z.string().optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: boolean.optional(),
   UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(2048).default(50),
   CREDENTIAL_KEY: z
     .string()
@@ -55,6 +63,7 @@ export interface Config {
   runWorkersInWeb: boolean;
   seedDemo: boolean;
   blobDir: string;
+  blobStore: { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix?: string; region?: string; endpoint?: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle?: boolean };
   uploadMaxBytes: number;
   credentialKey: Buffer;
   trustRoots: string[];
@@ -88,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && !e.SESSION_SECRET) problems.push('SESSION_SECRET: bắt buộc khi NODE_ENV=production');
   if (production && !e.CREDENTIAL_KEY) problems.push('CREDENTIAL_KEY: bắt buộc khi NODE_ENV=production');
   if (production && !e.DATABASE_URL) problems.push('DATABASE_URL: bắt buộc khi NODE_ENV=production');
+  if (e.BLOB_STORE === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: bắt buộc khi BLOB_STORE=s3');
   if (problems.length) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -106,6 +116,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runWorkersInWeb: e.RUN_WORKERS_IN_WEB,
     seedDemo: e.SEED_DEMO && !production,
     blobDir: e.BLOB_DIR,
+    blobStore:
+      e.BLOB_STORE === 's3'
+        ? { kind: 's3', bucket: e.S3_BUCKET!, prefix: e.S3_PREFIX, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY, forcePathStyle: e.S3_FORCE_PATH_STYLE }
+        : { kind: 'local', dir: e.BLOB_DIR },
     uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
     credentialKey: Buffer.from(e.CREDENTIAL_KEY ?? DEV_CREDENTIAL_KEY, 'hex'),
     trustRoots: e.TRUST_ROOTS ? e.TRUST_ROOTS.split(',').map((s) => s.trim()).filter(Boolean) : [],

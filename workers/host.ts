@@ -6,6 +6,10 @@ import type { WorkerHost } from '../server/bootstrap.ts';
 import { JOB_NAMES, JOB_SCHEMAS, queueNameOf } from '../server/jobs/jobs.ts';
 import { createQueueConnection, type QueueConnection } from '../server/jobs/queue-connection.ts';
 import { PROCESSORS, checkRegistry } from './registry.ts';
+import { scheduleDocumentsJobs } from './processors/documents.processors.ts';
+import { scheduleSigningJobs } from './processors/signing.processors.ts';
+import { scheduleTaskReminders } from './processors/tasks.processors.ts';
+import { scheduleAxisJobs } from './processors/axis.processors.ts';
 
 export async function startWorkers(ctx: AppContext, shared?: QueueConnection): Promise<WorkerHost> {
   checkRegistry();
@@ -27,9 +31,16 @@ export async function startWorkers(ctx: AppContext, shared?: QueueConnection): P
   }
   // Daily housekeeping; the fixed scheduler id makes repeated start-ups converge on one schedule.
   await ctx.jobs.queueFor('maintenance.purge-sessions').upsertJobScheduler('purge-sessions-hourly', { every: 3600_000 }, { name: 'maintenance.purge-sessions', data: {} });
+  // Each area's periodic sweeps re-enqueue whatever the database says is still pending, so that
+  // losing the queue (Redis flushed, a job lost) loses no work.
+  await scheduleDocumentsJobs(ctx);
+  await scheduleSigningJobs(ctx);
+  await scheduleTaskReminders(ctx);
+  const axis = await scheduleAxisJobs(ctx);
   ctx.logger.info({ queues: JOB_NAMES.length, engine: conn.engine }, 'workers started');
   return {
     async close() {
+      await axis.close();
       await Promise.allSettled(workers.map((w) => w.close()));
       if (!shared) await conn.close();
     },

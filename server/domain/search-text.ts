@@ -4,6 +4,7 @@ import { foldDiacritics } from './vietnamese-text.ts';
 
 export interface SearchableFields {
   subject: string;
+  typeName?: string | null;
   codeNumber?: string | null;
   codeNotation?: string | null;
   issuerName?: string | null;
@@ -17,6 +18,6 @@ export const MAX_INDEXED_TEXT = 20_000;
 export function searchFoldedOf(f: SearchableFields): string {
   const notation = [f.codeNumber, f.codeNotation].filter(Boolean).join('/');
   return foldDiacritics(
-    [f.subject, notation, f.issuerName, f.signerFullName, f.extractedText?.slice(0, MAX_INDEXED_TEXT)].filter((s) => s && String(s).trim()).join(' \n '),
+    [f.typeName, f.subject, notation, f.issuerName, f.signerFullName, f.extractedText?.slice(0, MAX_INDEXED_TEXT)].filter((s) => s && String(s).trim()).join(' \n '),
   ).replace(/\s+/g, ' ');
 }

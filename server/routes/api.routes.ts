@@ -4,6 +4,7 @@ import type { AppContext } from '../app-context.ts';
 import { apiController } from '../controllers/api.controller.ts';
 import { AppError } from '../errors.ts';
 import { h } from './handler.ts';
+import { searchApiHandler } from '../controllers/search.controller.ts';
 
 export function apiRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -17,6 +18,7 @@ export function apiRoutes(ctx: AppContext): Router {
   r.get('/documents/:id', h(c.show));
   r.post('/documents/:id/actions/:action', h(c.act));
   r.get('/documents/:id/files/:fileId', h(c.file));
+  r.get('/search', searchApiHandler(ctx));
   r.get('/books', h(c.books));
   r.post('/books', h(c.createBook));
   r.use((_req: Request, _res: Response, next: NextFunction) => next(new AppError('not_found', 'Không có đường dẫn API này.')));

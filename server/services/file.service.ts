@@ -8,6 +8,8 @@ import type { BlobStore } from '../files/blob-store.ts';
 import { sha256Of } from '../files/blob-store.ts';
 import { checkUpload, type AcceptedType } from '../files/upload-check.ts';
 import { AppError } from '../errors.ts';
+import type { AppContext } from '../app-context.ts';
+import { extractTextJobId } from '../jobs/documents.jobs.ts';
 
 export interface Upload {
   fileName: string;
@@ -88,4 +90,14 @@ export async function linkFiles(trx: Executor, documentId: string, role: FileRol
     ids.push(row.id);
   }
   return ids;
+}
+
+/**
+ * After commit: queue text extraction of the new files (for search). A failure here loses nothing:
+ * the files stay 'pending' and the periodic sweep queues them again.
+ */
+export async function enqueueTextExtraction(ctx: AppContext, fileIds: string[]): Promise<void> {
+  for (const fileId of fileIds) {
+    await ctx.jobs.enqueue('documents.extract-text', { fileId }, { jobId: extractTextJobId(fileId) }).catch((e: Error) => ctx.logger.warn({ fileId, err: e.message }, 'text extraction not queued; the sweep will'));
+  }
 }

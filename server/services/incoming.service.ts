@@ -18,7 +18,7 @@ import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { loadVisibleDocument } from './document-access.ts';
 import { takeNumber, ensureDefaultBooks } from './book.service.ts';
-import { linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
+import { enqueueTextExtraction, linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
 import { onDirectionGiven, onDocumentCompleted } from './task-hooks.ts';
 import { onIncomingStatus } from './axis-hooks.ts';
@@ -35,7 +35,8 @@ export async function receiveIncoming(ctx: AppContext, actor: Actor, agencyId: s
   if (!opts.system && !hasRole(actor, agencyId, 'clerk')) throw new AppError('forbidden', 'Chỉ văn thư mới tiếp nhận văn bản đến.');
   const m = parseDocumentMetadata(raw);
   const files = await prepareUploads(uploads, ctx.config.uploadMaxBytes);
-  return withStoredFiles(ctx.db, ctx.blobs, files, () =>
+  const linked: string[] = [];
+  const created = await withStoredFiles(ctx.db, ctx.blobs, files, () =>
     ctx.db.transaction().execute(async (trx) => {
       const { numberAndNotation: _n, confidentiality: _c, ...fields } = m;
       const doc = await documentRepository.insert(trx, {
@@ -47,11 +48,13 @@ export async function receiveIncoming(ctx: AppContext, actor: Actor, agencyId: s
         createdBy: opts.system ? null : actor.userId,
         searchFolded: searchFoldedOf(fields),
       });
-      await linkFiles(trx, doc.id, 'main', files, opts.system ? null : actor.userId);
+      linked.push(...(await linkFiles(trx, doc.id, 'main', files, opts.system ? null : actor.userId)));
       await recordTransition(trx, { doc: { ...doc, state: 'received' }, actor, action: 'receive', to: 'received', data: { files: files.length, source: doc.source } });
       return doc;
     }),
   );
+  await enqueueTextExtraction(ctx, linked);
+  return created;
 }
 
 const registerSchema = z.object({
@@ -195,12 +198,14 @@ export async function startIncoming(ctx: AppContext, actor: Actor, id: string): 
 export async function reportProgress(ctx: AppContext, actor: Actor, id: string, raw: unknown, uploads: Upload[]): Promise<void> {
   const { note } = parseInput(z.object({ note: z.string().transform((s) => toNfc(s).trim()).pipe(z.string().min(2, 'hãy ghi nội dung tiến độ').max(5000)) }), raw);
   const files = await prepareUploads(uploads, ctx.config.uploadMaxBytes);
+  const linked: string[] = [];
   await withStoredFiles(ctx.db, ctx.blobs, files, () =>
     withDocument(ctx, actor, id, 'progress', async (trx, doc, to) => {
-      await linkFiles(trx, doc.id, 'evidence', files, actor.userId);
+      linked.push(...(await linkFiles(trx, doc.id, 'evidence', files, actor.userId)));
       await recordTransition(trx, { doc, actor, action: 'progress', to, note, data: { files: files.length } });
     }),
   );
+  await enqueueTextExtraction(ctx, linked);
 }
 
 export async function requestExtension(ctx: AppContext, actor: Actor, id: string, raw: unknown): Promise<void> {
@@ -225,6 +230,7 @@ export async function approveExtension(ctx: AppContext, actor: Actor, id: string
 export async function completeIncoming(ctx: AppContext, actor: Actor, id: string, raw: unknown, uploads: Upload[]): Promise<void> {
   const input = parseInput(z.object({ note: z.string().max(5000).optional(), replyDocumentId: z.union([z.literal(''), z.string().regex(/^\d+$/)]).optional() }), raw);
   const files = await prepareUploads(uploads, ctx.config.uploadMaxBytes);
+  const linked: string[] = [];
   await withStoredFiles(ctx.db, ctx.blobs, files, () =>
     withDocument(ctx, actor, id, 'complete', async (trx, doc, to) => {
       if (input.replyDocumentId) {
@@ -232,10 +238,11 @@ export async function completeIncoming(ctx: AppContext, actor: Actor, id: string
         if (!reply || String(reply.agencyId) !== String(doc.agencyId) || reply.direction !== 'outgoing') throw new AppError('validation', 'Văn bản trả lời không hợp lệ.');
         await documentRepository.addLink(trx, reply.id, doc.id, 'reply_to');
       }
-      await linkFiles(trx, doc.id, 'evidence', files, actor.userId);
+      linked.push(...(await linkFiles(trx, doc.id, 'evidence', files, actor.userId)));
       await recordTransition(trx, { doc, actor, action: 'complete', to, note: input.note || null, patch: { completedAt: new Date() }, data: { replyDocumentId: input.replyDocumentId || null } });
       await onDocumentCompleted(trx, { documentId: doc.id, agencyId: doc.agencyId, replyDocumentId: input.replyDocumentId || null, note: input.note || null, actor });
       await onIncomingStatus(trx, { documentId: doc.id, agencyId: doc.agencyId, status: 'done', bookNumber: doc.bookNumber, note: input.note || null });
     }),
   );
+  await enqueueTextExtraction(ctx, linked);
 }

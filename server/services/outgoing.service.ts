@@ -20,7 +20,7 @@ import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { loadVisibleDocument } from './document-access.ts';
 import { ensureDefaultBooks, takeNumber } from './book.service.ts';
-import { linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
+import { enqueueTextExtraction, linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
 import { onOutgoingRecalled, onOutgoingReleased } from './axis-hooks.ts';
 import { enqueuePrepare, finishSigning, insertSealRequests, leaderSignsPdf, prepareAgencySeal, signAsLeaderDigitally, unlockerFor } from './signing.service.ts';
@@ -32,7 +32,8 @@ export async function createDraft(ctx: AppContext, actor: Actor, agencyId: strin
   const replyTo = (raw as Record<string, unknown>)?.replyToId;
   const files = await prepareUploads(uploads, ctx.config.uploadMaxBytes);
   const unitId = actor.roles.find((r) => r.agencyId === agencyId && r.unitId)?.unitId ?? null;
-  return withStoredFiles(ctx.db, ctx.blobs, files, () =>
+  const linked: string[] = [];
+  const created = await withStoredFiles(ctx.db, ctx.blobs, files, () =>
     ctx.db.transaction().execute(async (trx) => {
       const agency = await agencyRepository.findById(trx, agencyId);
       const { numberAndNotation: _n, confidentiality: _c, codeNumber: _cn, codeNotation: _co, ...fields } = m;
@@ -47,7 +48,7 @@ export async function createDraft(ctx: AppContext, actor: Actor, agencyId: strin
         createdBy: actor.userId,
         searchFolded: searchFoldedOf({ ...fields, issuerName: agency?.name }),
       });
-      await linkFiles(trx, doc.id, 'draft', files, actor.userId);
+      linked.push(...(await linkFiles(trx, doc.id, 'draft', files, actor.userId)));
       if (typeof replyTo === 'string' && /^\d+$/.test(replyTo)) {
         const original = await documentRepository.findById(trx, replyTo);
         if (!original || String(original.agencyId) !== String(agencyId)) throw new AppError('validation', 'Văn bản được trả lời không hợp lệ.');
@@ -57,6 +58,8 @@ export async function createDraft(ctx: AppContext, actor: Actor, agencyId: strin
       return doc;
     }),
   );
+  await enqueueTextExtraction(ctx, linked);
+  return created;
 }
 
 async function withDraft<T>(ctx: AppContext, actor: Actor, id: string, action: string, fn: (trx: Executor, doc: DocumentRow, to: OutgoingState, chain: string[]) => Promise<T>): Promise<T> {
@@ -74,12 +77,14 @@ export async function newDraftVersion(ctx: AppContext, actor: Actor, id: string,
   const { note } = parseInput(noteSchema, raw);
   if (uploads.length !== 1) throw new AppError('validation', 'Hãy chọn đúng một tệp dự thảo mới.');
   const files = await prepareUploads(uploads, ctx.config.uploadMaxBytes);
+  const linked: string[] = [];
   await withStoredFiles(ctx.db, ctx.blobs, files, () =>
     withDraft(ctx, actor, id, 'new_version', async (trx, doc, to) => {
-      await linkFiles(trx, doc.id, 'draft', files, actor.userId);
+      linked.push(...(await linkFiles(trx, doc.id, 'draft', files, actor.userId)));
       await recordTransition(trx, { doc, actor, action: 'new_version', to, note: note || null, data: { fileName: files[0]!.fileName } });
     }),
   );
+  await enqueueTextExtraction(ctx, linked);
 }
 
 export async function submitDraft(ctx: AppContext, actor: Actor, id: string, raw: unknown): Promise<void> {
