@@ -17,7 +17,6 @@ import { setAxisNode } from '../server/axis/axis-node.ts';
 import { loadAxisNodeFromEnv } from '../server/axis/node-config.ts';
 import { ensureAxisAgencies } from '../server/services/axis.service.ts';
 import { startWorkers } from '../workers/host.ts';
-import { scheduleAxisJobs } from '../workers/processors/axis.processors.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel).child({ process: 'axis-node' });
@@ -34,6 +33,7 @@ const queues = createQueueConnection({ redisUrl: config.redisUrl, databaseUrl: c
 const ctx: AppContext = { config, db, logger, jobs: createJobQueue(queues), blobs: new LocalBlobStore(config.blobDir), databaseUrl: config.databaseUrl };
 setAxisNode(ctx, node);
 await ensureAxisAgencies(ctx, node);
+// startWorkers also starts the axis sweep and its LISTEN on the outbox channel.
 const workers = await startWorkers(ctx, queues);
 // createApp mounts the node-to-node endpoint (server/routes/axis-node.routes.ts) before the session.
 const app = createApp(ctx);
@@ -42,14 +42,12 @@ const server = app.listen(listen.port, listen.host, () => {
   logger.info({ nodeId: node.settings.nodeId, port: listen.port, queue: queues.engine }, 'axis node ready');
   process.send?.({ ready: true, nodeId: node.settings.nodeId, port: listen.port });
 });
-const schedule = await scheduleAxisJobs(ctx);
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   server.close();
   server.closeAllConnections();
-  await schedule.close();
   await workers.close();
   await queues.close();
   await db.destroy();

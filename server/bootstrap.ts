@@ -41,7 +41,7 @@ export async function bootstrap(config: Config, logger: Logger, opts: { startWor
   }
   await ensureAgencyLevels(db);
   if (opts.seed !== false && config.seedDemo && (await seedDemoIfEmpty(db))) logger.info('demo agency tree and users seeded');
-  const queueConnection = createQueueConnection({ redisUrl: config.redisUrl, databaseUrl });
+  const queueConnection = createQueueConnection({ redisUrl: config.redisUrl, databaseUrl, prefix: config.queuePrefix });
   const jobs = createJobQueue(queueConnection);
   const context: AppContext = { config, db, logger, jobs, databaseUrl, blobs: createBlobStore(config.blobStore.kind === 'local' ? { kind: 'local', dir: config.blobDir } : config.blobStore) };
   const workers: WorkerHost | null = opts.startWorkers ? await opts.startWorkers(context, queueConnection) : null;

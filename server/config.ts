@@ -16,6 +16,7 @@ const schema = z.object({
   EMBEDDED_PG_DIR: z.string().min(1).default('./.data/pg'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   REDIS_URL: z.string().url().optional(),
+  QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,60}$/).default('vanthu'),
   SESSION_SECRET: z.string().min(32, 'cần ít nhất 32 ký tự').optional(),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   COOKIE_SECURE: boolean.optional(),
@@ -55,6 +56,7 @@ export interface Config {
   databasePoolSize: number;
   embeddedPg: { dir: string; port: number };
   redisUrl: string | undefined;
+  queuePrefix: string;
   sessionSecret: string;
   sessionTtlHours: number;
   cookieSecure: boolean;
@@ -108,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolSize: e.DATABASE_POOL_SIZE,
     embeddedPg: { dir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
     sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     cookieSecure: e.COOKIE_SECURE ?? production,

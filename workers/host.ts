@@ -13,7 +13,7 @@ import { scheduleAxisJobs } from './processors/axis.processors.ts';
 
 export async function startWorkers(ctx: AppContext, shared?: QueueConnection): Promise<WorkerHost> {
   checkRegistry();
-  const conn = shared ?? createQueueConnection({ redisUrl: ctx.config.redisUrl, databaseUrl: ctx.databaseUrl });
+  const conn = shared ?? createQueueConnection({ redisUrl: ctx.config.redisUrl, databaseUrl: ctx.databaseUrl, prefix: ctx.config.queuePrefix });
   const workers: Worker[] = [];
   for (const name of JOB_NAMES) {
     const process = PROCESSORS[name](ctx);

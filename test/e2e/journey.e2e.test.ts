@@ -1,16 +1,24 @@
 // The whole journey in a real browser (issue 7): a commune specialist drafts a reply → the head
-// reviews → the leader signs → the clerk numbers and releases → it reaches the district → the
-// district clerk registers it (the status flows back) → a leader assigns it with a deadline → a
-// specialist completes it → the commune sees "Hoàn thành" in its recipients table.
+// reviews → the leader signs → the clerk numbers and releases → it travels over the interconnection
+// axis to the district's own node (a second process with its own database) → the district clerk
+// registers it (receipt 03 flows back) → a leader assigns it with a deadline → a specialist completes
+// it → the commune sees "Hoàn thành" in its recipients table.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { makePdf } from '../helpers/pdf.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeNetwork, CODES } from '../fixtures/axis/network.ts';
+import { availableRedisUrl } from '../helpers/redis.ts';
 import { CHROMIUM, launchBrowser, login, logout, screenshot, startNode, type RunningNode } from './support.ts';
 
 describe('the whole journey in Chromium', function () {
   this.timeout(300_000);
-  let node: RunningNode;
+  let node: RunningNode; // the commune's node
+  let district: RunningNode; // the district's node
+  let networkDir = '';
   let browser: Browser;
   let page: Page;
   let draftUrl = '';
@@ -20,14 +28,40 @@ describe('the whole journey in Chromium', function () {
       process.stdout.write(`      (skipped: Chromium not found at ${CHROMIUM}; .ci/run installs the Debian package)\n`);
       this.skip();
     }
-    node = await startNode('journey', 40000 + (process.pid % 5000));
+    // Two nodes of the axis test network (throwaway PKI, node configurations), each with its own
+    // database, port and queue prefix.
+    networkDir = mkdtempSync(path.join(os.tmpdir(), 'vanthu-e2e-axis-'));
+    const net = writeNetwork(networkDir, 41000 + (process.pid % 4000) * 4);
+    const redis = (await availableRedisUrl()) ?? '';
+    const nodeEnv = (name: 'commune' | 'district') => ({ AXIS_NODE_CONFIG: net[name].configPath, REDIS_URL: redis, QUEUE_PREFIX: `vanthu-e2e-${name}-${process.pid}` });
+    [node, district] = await Promise.all([startNode('xa', net.commune.port, nodeEnv('commune')), startNode('huyen', net.district.port, nodeEnv('district'))]);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
   after(async () => {
     await browser?.close();
     await node?.stop();
+    await district?.stop();
+    if (networkDir) rmSync(networkDir, { recursive: true, force: true });
   });
+
+  /** Reloads a list until the document arrives (delivery over the axis is asynchronous). */
+  const waitForLink = async (url: string, name: RegExp) => {
+    for (let i = 0; i < 60; i++) {
+      await page.goto(url);
+      if (await page.getByRole('link', { name }).count()) return;
+      await page.waitForTimeout(1000);
+    }
+    expect.fail(`${name} never appeared at ${url}`);
+  };
+  const waitForText = async (url: string, text: string) => {
+    for (let i = 0; i < 60; i++) {
+      await page.goto(url);
+      if ((await page.locator('body').textContent())?.includes(text)) return;
+      await page.waitForTimeout(1000);
+    }
+    expect.fail(`"${text}" never appeared at ${url}`);
+  };
 
   const act = async (action: string, fill: (form: ReturnType<Page['locator']>) => Promise<void> = async () => undefined) => {
     const form = page.locator(`form[action$="/actions/${action}"]`);
@@ -80,37 +114,37 @@ describe('the whole journey in Chromium', function () {
     await logout(page);
   });
 
-  it('the commune clerk numbers it and releases it to the district', async () => {
+  it('the commune clerk numbers it and releases it to the district over the axis', async () => {
     await login(page, node.url, 'xa1.vanthu');
     await page.goto(draftUrl);
     await act('number');
     const title = await page.locator('h1').textContent();
     expect(title).to.match(/số \d{2,}\/UBND-ĐC/);
+    // The district is served by another node: it is addressed by its code (QCVN 102).
     await act('release', async (f) => {
-      await f.locator('select[name="agencyIds"]').selectOption({ label: 'Ủy ban nhân dân huyện Hưng Nguyên' });
+      await f.locator('input[name="externalCodes"]').fill(CODES.district);
     });
-    expect(await page.locator('body').textContent()).to.contain('Đã đến');
+    await waitForText(draftUrl, 'Đã đến');
     await screenshot(page, 'ban-hanh');
     await logout(page);
   });
 
-  it('the district clerk registers it; the registration flows back to the commune', async () => {
-    await login(page, node.url, 'huyen.vanthu');
-    await page.goto(`${node.url}/documents/incoming?tab=cho_vao_so`);
+  it('the district clerk registers it on the district node; the registration flows back to the commune', async () => {
+    await login(page, district.url, 'huyen.vanthu');
+    await waitForLink(`${district.url}/documents/incoming?tab=cho_vao_so`, /rà soát đất đai/);
     await page.getByRole('link', { name: /rà soát đất đai/ }).click();
     await act('register');
     await act('present');
     await screenshot(page, 'huyen-vao-so');
     await logout(page);
     await login(page, node.url, 'xa1.vanthu');
-    await page.goto(draftUrl);
-    expect(await page.locator('body').textContent()).to.contain('Đã vào sổ');
+    await waitForText(draftUrl, 'Đã vào sổ');
     await logout(page);
   });
 
   it('a district leader assigns it with a deadline and a specialist completes it', async () => {
-    await login(page, node.url, 'huyen.lanhdao');
-    await page.goto(`${node.url}/documents/incoming?tab=cho_xu_ly`);
+    await login(page, district.url, 'huyen.lanhdao');
+    await page.goto(`${district.url}/documents/incoming?tab=cho_xu_ly`);
     await page.getByRole('link', { name: /rà soát đất đai/ }).click();
     await act('direct', async (f) => {
       await f.locator('textarea[name="direction"]').fill('Giao Phòng Nội vụ chủ trì, tổng hợp báo cáo huyện.');
@@ -119,8 +153,8 @@ describe('the whole journey in Chromium', function () {
     });
     await screenshot(page, 'lanh-dao-giao-viec');
     await logout(page);
-    await login(page, node.url, 'huyen.chuyenvien');
-    await page.goto(`${node.url}/documents/incoming?tab=cho_xu_ly`);
+    await login(page, district.url, 'huyen.chuyenvien');
+    await page.goto(`${district.url}/documents/incoming?tab=cho_xu_ly`);
     await page.getByRole('link', { name: /rà soát đất đai/ }).click();
     await act('start');
     await act('complete', (f) => f.locator('textarea[name="note"]').fill('Đã tổng hợp vào báo cáo chung của huyện.'));
@@ -131,8 +165,8 @@ describe('the whole journey in Chromium', function () {
 
   it('the commune sees "Hoàn thành" for the district in its recipients table', async () => {
     await login(page, node.url, 'xa1.vanthu');
-    await page.goto(draftUrl);
-    const row = page.locator('tr', { hasText: 'Ủy ban nhân dân huyện Hưng Nguyên' });
+    await waitForText(draftUrl, 'Hoàn thành');
+    const row = page.locator('tr', { hasText: CODES.district });
     expect(await row.textContent()).to.contain('Hoàn thành');
     await screenshot(page, 'xa-thay-hoan-thanh');
   });
