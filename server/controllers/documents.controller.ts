@@ -133,7 +133,8 @@ export function documentsController(ctx: AppContext) {
       people,
       agencies: agencies.filter((a) => a.status === 'active' && String(a.id) !== agencyId),
       isIncoming: d.document.direction === 'incoming',
-      pdf: d.files.find((f) => f.contentType === 'application/pdf'),
+      // The viewer shows the issued text: the newest main PDF, else the newest draft or scan.
+      pdf: [...d.files].filter((f) => f.contentType === 'application/pdf').sort((a, b) => (a.role === 'main' ? 0 : 1) - (b.role === 'main' ? 0 : 1) || Number(b.id) - Number(a.id))[0],
     };
   }
 

@@ -57,6 +57,26 @@ export const documentRepository = {
     return db.selectFrom('documentFile').selectAll().where('documentId', '=', documentId).orderBy('role').orderBy('version', 'desc').orderBy('id').execute();
   },
 
+  /**
+   * The files a released document is sent with: the final versions of the main file and the
+   * attachments (a file that a finished signature step replaced is left out), or else the newest
+   * draft when nothing was issued as a main file.
+   */
+  async filesToSend(db: Executor, documentId: string) {
+    const files = await db
+      .selectFrom('documentFile as f')
+      .selectAll('f')
+      .where('f.documentId', '=', documentId)
+      .where('f.role', 'in', ['main', 'attachment'])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('signingRequest as s').select('s.id').whereRef('s.sourceFileId', '=', 'f.id').where('s.status', '=', 'done'))))
+      .orderBy('f.role', 'desc')
+      .orderBy('f.id')
+      .execute();
+    if (files.length) return files;
+    const draft = await db.selectFrom('documentFile').selectAll().where('documentId', '=', documentId).where('role', '=', 'draft').orderBy('version', 'desc').limit(1).execute();
+    return draft;
+  },
+
   file(db: Executor, documentId: string, fileId: string) {
     return db.selectFrom('documentFile').selectAll().where('documentId', '=', documentId).where('id', '=', fileId).executeTakeFirst();
   },

@@ -42,10 +42,7 @@ export async function organizationOf(db: Executor, code: string): Promise<Organi
 async function documentModel(ctx: AppContext, row: AxisOutboxRow): Promise<DocumentPackageInput> {
   const doc = await documentRepository.findById(ctx.db, row.documentId!);
   if (!doc) throw new AppError('not_found', 'Không tìm thấy văn bản của gói tin.');
-  const files = await documentRepository.files(ctx.db, doc.id);
-  const latestDraft = files.filter((f) => f.role === 'draft').sort((a, b) => b.version - a.version)[0];
-  const mains = files.filter((f) => f.role === 'main' || f.role === 'attachment');
-  const toSend = mains.length ? mains : latestDraft ? [latestDraft] : [];
+  const toSend = await documentRepository.filesToSend(ctx.db, doc.id);
   const attachments: AttachmentInput[] = [];
   for (const f of toSend) attachments.push({ AttachmentName: f.fileName, ContentType: f.contentType, Content: await ctx.blobs.get(f.blobSha256) });
   const recipients = await documentRepository.recipients(ctx.db, doc.id);

@@ -47,6 +47,8 @@ export const EVENT_LABELS: Record<string, string> = {
   number: 'Cấp số',
   release: 'Ban hành',
   recall: 'Thu hồi',
+  seal: 'Đóng số, ngày và ký số cơ quan',
+  sign_attachment: 'Ký số phụ lục',
 };
 
 export async function documentDetail(ctx: AppContext, actor: Actor, id: string) {

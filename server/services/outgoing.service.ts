@@ -229,10 +229,7 @@ export async function releaseOutgoing(ctx: AppContext, actor: Actor, id: string,
       if (!unit) throw new AppError('validation', 'Đơn vị nhận không thuộc cơ quan.');
       await documentRepository.addRecipient(trx, { documentId: doc.id, kind: 'unit', unitId: unit.id, agencyCode: null, agencyName: unit.name, status: 'delivered' });
     }
-    const files = await documentRepository.files(trx, doc.id);
-    const latestDraft = files.filter((f) => f.role === 'draft').sort((a, b) => b.version - a.version)[0];
-    const mains = files.filter((f) => f.role === 'main' || f.role === 'attachment');
-    const toSend = mains.length ? mains : latestDraft ? [latestDraft] : [];
+    const toSend = await documentRepository.filesToSend(trx, doc.id);
     for (const agencyId of input.agencyIds) {
       if (String(agencyId) === String(doc.agencyId)) throw new AppError('validation', 'Nơi nhận không được là chính cơ quan ban hành.');
       const target = await agencyRepository.findById(trx, agencyId);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { documentRepository } from '../../server/repositories/document.repository.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -229,6 +230,9 @@ describe('signing-workflow: digital signatures through the signing workers (real
     expect((await counts()).entries).to.equal(before.entries + 1);
     const text = checkPdfsig(await t.ctx.blobs.get(mains[1]!.blobSha256), 2);
     expect(text).to.match(/Ủy ban nhân dân tỉnh Nghệ An|UBND|Nghệ An/i);
+    // Released, only the final versions go out: the sealed main file and the sealed attachment.
+    const sent = await documentRepository.filesToSend(t.ctx.db, signedId);
+    expect(sent.map((f) => f.blobSha256).sort()).to.deep.equal([mains[1]!.blobSha256, attachments[1]!.blobSha256].sort());
   });
 
   it('stores one verdict per signed or arriving PDF, computed by the verify job and the sweep', async () => {
