@@ -9,7 +9,7 @@
 // FLUSHDB (FLUSHALL would also empty everyone else's queues on a shared Redis).
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -24,6 +24,7 @@ const PG_VERSION = process.env.FAULTS_PG_VERSION ?? '15';
 const PG_CLUSTER = process.env.FAULTS_PG_CLUSTER ?? 'vanthufaults';
 const PG_PORT = Number(process.env.FAULTS_PG_PORT ?? (PG_CLUSTER === 'main' ? 5432 : 5439));
 const ownCluster = PG_CLUSTER !== 'main';
+const FAKETIME_LIB = process.env.FAKETIME_LIB ?? '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 async function redisReady(): Promise<boolean> {
   const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -192,7 +193,7 @@ describe('Faults', function () {
     let blobDir: string;
 
     before(async function () {
-      if (!has('faketime') || !(await redisReady())) {
+      if (!existsSync(FAKETIME_LIB) || !(await redisReady())) {
         process.stdout.write('      (needs faketime: apt-get install -y faketime; and Redis)\n');
         this.skip();
       }
@@ -201,7 +202,9 @@ describe('Faults', function () {
       const env = { DATABASE_URL: url, REDIS_URL, BLOB_DIR: blobDir };
       procs.push(await startWeb('web-true-clock', env));
       // Ten days ahead: a node whose NTP failed, or a VM restored from a snapshot.
-      procs.push(await startWeb('web-skewed', env, [], ['faketime', '-f', '+10d']));
+      // libfaketime preloaded into node itself (not the `faketime` wrapper script, whose child would
+      // outlive a SIGTERM sent to the wrapper).
+      procs.push(await startWeb('web-skewed', { ...env, LD_PRELOAD: FAKETIME_LIB, FAKETIME: '+10d', FAKETIME_DONT_RESET: '1' }));
       db = createDatabase(createPool(url, 2));
     });
 
