@@ -25,6 +25,8 @@ export function createApp(ctx: AppContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   setupViews(app);
+  // Compiled templates are cached except while developing (Express caches only in production).
+  app.set('view cache', config.env !== 'development');
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -13,8 +13,11 @@ pg.types.setTypeParser(1082, (v: string) => v);
 
 export function createPool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
-  // An idle client losing its connection (PostgreSQL restart) must not crash the process.
+  // A client losing its connection (PostgreSQL restart) must not crash the process: idle clients
+  // report on the pool, checked-out ones on themselves; the query in flight fails and is retried
+  // by its caller, and the pool replaces the client.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -85,7 +85,10 @@ async function checkPdf(bytes: Buffer, fileName: string): Promise<CheckedFile> {
     if (dict && hasActiveContent(dict)) throw refuse.active(fileName);
     if (obj instanceof PDFRawStream && obj.dict.get(PDFName.of('Type')) === PDFName.of('EmbeddedFile')) throw refuse.active(fileName);
   }
-  if (hasActiveContent(doc.catalog)) throw refuse.active(fileName);
+  // A file pdf-lib opens without a catalog (a header and nothing else) is no document at all.
+  const catalog = doc.context.trailerInfo.Root ? (doc.catalog as PDFDict | undefined) : undefined;
+  if (!catalog) throw refuse.broken(fileName);
+  if (hasActiveContent(catalog)) throw refuse.active(fileName);
 
   // pdfjs is what shows the file to users and what extracts its text: it must open every page.
   const { getDocument } = await loadPdfjs();

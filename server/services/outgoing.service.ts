@@ -224,6 +224,9 @@ export async function releaseOutgoing(ctx: AppContext, actor: Actor, id: string,
   const external = (input.externalCodes ?? '').split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
   if (!input.agencyIds.length && !input.unitIds.length && !external.length) throw new AppError('validation', 'Hãy chọn ít nhất một nơi nhận.');
   await withDraft(ctx, actor, id, 'release', async (trx, doc, to) => {
+    // The signed and sealed file must be final before it goes out: wait for signing in progress.
+    const pending = await trx.selectFrom('signingRequest').select('id').where('documentId', '=', doc.id).where('status', 'not in', ['done', 'failed']).executeTakeFirst();
+    if (pending) throw new AppError('conflict', 'Văn bản đang được ký số, đóng số và ngày; hãy chờ hoàn tất rồi ban hành.');
     for (const unitId of input.unitIds) {
       const unit = await trx.selectFrom('unit').select(['id', 'name']).where('id', '=', unitId).where('agencyId', '=', doc.agencyId).executeTakeFirst();
       if (!unit) throw new AppError('validation', 'Đơn vị nhận không thuộc cơ quan.');

@@ -6,7 +6,9 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { makePdf } from '../helpers/pdf.ts';
+import { join } from 'node:path';
+import { makeDecree30Pdf } from '../fixtures/signing/decree30-pdf.ts';
+import { CERTS, PASS } from '../unit/signing/helpers.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +33,8 @@ describe('the whole journey in Chromium', function () {
     // Two nodes of the axis test network (throwaway PKI, node configurations), each with its own
     // database, port and queue prefix.
     networkDir = mkdtempSync(path.join(os.tmpdir(), 'vanthu-e2e-axis-'));
-    const net = writeNetwork(networkDir, 41000 + (process.pid % 4000) * 4);
+    // Both nodes also trust the sample government PKI that signs the PDFs inside the packages.
+    const net = writeNetwork(networkDir, 41000 + (process.pid % 4000) * 4, { trustRootPaths: ['root.pem', join(CERTS, 'root-ca.pem')] });
     const redis = (await availableRedisUrl()) ?? '';
     const nodeEnv = (name: 'commune' | 'district') => ({ AXIS_NODE_CONFIG: net[name].configPath, REDIS_URL: redis, QUEUE_PREFIX: `vanthu-e2e-${name}-${process.pid}` });
     [node, district] = await Promise.all([startNode('xa', net.commune.port, nodeEnv('commune')), startNode('huyen', net.district.port, nodeEnv('district'))]);
@@ -80,13 +83,31 @@ describe('the whole journey in Chromium', function () {
     await page.waitForLoadState('load');
   };
 
+  it('an administrator gives the commune leader and the commune their test certificates', async () => {
+    await login(page, node.url, 'quantri');
+    const upload = async (kind: 'user' | 'agency', p12: string, image: string) => {
+      await page.goto(`${node.url}/credentials`);
+      await page.selectOption('#cr-kind', kind);
+      if (kind === 'user') await page.selectOption('#cr-user', 'xa1.lanhdao');
+      else await page.selectOption('#cr-agency', { label: 'Ủy ban nhân dân xã Hưng Lộc' });
+      await page.setInputFiles('#cr-p12', join(CERTS, p12));
+      await page.setInputFiles('#cr-image', join(CERTS, image));
+      await page.fill('#cr-pass', PASS);
+      await Promise.all([page.waitForURL(/\/credentials\?ok=uploaded/), page.getByRole('button', { name: 'Tải lên' }).click()]);
+    };
+    await upload('user', 'persons/tran-van-hung.p12', 'images/signature-tran-van-hung.png');
+    await upload('agency', 'agencies/uy-ban-nhan-dan-xa-hung-loc.p12', 'images/seal-uy-ban-nhan-dan-xa-hung-loc.png');
+    expect(await page.locator('main').textContent()).to.contain('Trần Văn Hùng');
+    await logout(page);
+  });
+
   it('a commune specialist drafts a reply with its PDF and submits it for review', async () => {
     await login(page, node.url, 'xa1.chuyenvien');
     await page.getByRole('link', { name: 'Văn bản đi' }).first().click();
     await page.getByRole('link', { name: '+ Soạn dự thảo' }).click();
     await page.selectOption('#typeCode', 'cong_van');
     await page.fill('#subject', 'V/v báo cáo kết quả rà soát đất đai năm 2026 của xã Hưng Lộc');
-    await page.setInputFiles('#files', { name: 'du-thao-bao-cao.pdf', mimeType: 'application/pdf', buffer: await makePdf(['Bao cao ket qua ra soat dat dai', 'Xa Hung Loc, 2026']) });
+    await page.setInputFiles('#files', { name: 'du-thao-bao-cao.pdf', mimeType: 'application/pdf', buffer: Buffer.from(await makeDecree30Pdf({ signerName: 'Trần Văn Hùng', position: 'CHỦ TỊCH' })) });
     await Promise.all([page.waitForURL(/\/documents\/\d+\?ok=drafted/), page.getByRole('button', { name: 'Lưu dự thảo' }).click()]);
     draftUrl = page.url().replace(/\?.*$/, '');
     await screenshot(page, 'du-thao');
@@ -104,12 +125,13 @@ describe('the whole journey in Chromium', function () {
     await logout(page);
   });
 
-  it('the leader approves and signs', async () => {
+  it('the leader approves and signs digitally with the passphrase', async () => {
     await login(page, node.url, 'xa1.lanhdao');
     await page.goto(draftUrl);
     await act('approve');
     await act('sign');
-    expect(await page.locator('table').first().textContent()).to.contain('Chờ cấp số');
+    await waitForText(draftUrl, 'Chờ cấp số');
+    await page.getByText('Chữ ký số hợp lệ').first().waitFor({ timeout: 60_000 });
     await screenshot(page, 'lanh-dao-ky');
     await logout(page);
   });
@@ -118,6 +140,8 @@ describe('the whole journey in Chromium', function () {
     await login(page, node.url, 'xa1.vanthu');
     await page.goto(draftUrl);
     await act('number');
+    // The number, the date and the commune's seal signature are applied by the workers.
+    await waitForText(draftUrl, 'Đóng số, ngày và ký số cơ quan');
     const title = await page.locator('h1').textContent();
     expect(title).to.match(/số \d{2,}\/UBND-ĐC/);
     // The district is served by another node: it is addressed by its code (QCVN 102).
