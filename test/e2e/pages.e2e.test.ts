@@ -79,7 +79,9 @@ describe('light, accessible pages in Chromium', function () {
   it('signs in and reaches the incoming list with the keyboard alone', async () => {
     const page = await browser.newPage();
     await page.goto(`${node.url}/login`);
-    await page.keyboard.type('tinh.lanhdao'); // the username field has focus on arrival
+    // The username field takes the focus on arrival (autofocus): wait for it, then only type keys.
+    await page.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id === 'username');
+    await page.keyboard.type('tinh.lanhdao');
     await page.keyboard.press('Tab');
     await page.keyboard.type('VanThu@2026');
     await Promise.all([page.waitForURL(`${node.url}/`), page.keyboard.press('Enter')]);
