@@ -6,6 +6,7 @@ import type { WorkerHost } from '../server/bootstrap.ts';
 import { JOB_NAMES, JOB_SCHEMAS, queueNameOf } from '../server/jobs/jobs.ts';
 import { createQueueConnection, type QueueConnection } from '../server/jobs/queue-connection.ts';
 import { PROCESSORS, checkRegistry } from './registry.ts';
+import { SEAL_AUDIT_EVERY_MS } from './processors/seal-audit.processor.ts';
 import { scheduleDocumentsJobs } from './processors/documents.processors.ts';
 import { scheduleSigningJobs } from './processors/signing.processors.ts';
 import { scheduleTaskReminders } from './processors/tasks.processors.ts';
@@ -31,6 +32,7 @@ export async function startWorkers(ctx: AppContext, shared?: QueueConnection): P
   }
   // Daily housekeeping; the fixed scheduler id makes repeated start-ups converge on one schedule.
   await ctx.jobs.queueFor('maintenance.purge-sessions').upsertJobScheduler('purge-sessions-hourly', { every: 3600_000 }, { name: 'maintenance.purge-sessions', data: {} });
+  await ctx.jobs.queueFor('maintenance.seal-audit').upsertJobScheduler('seal-audit', { every: SEAL_AUDIT_EVERY_MS }, { name: 'maintenance.seal-audit', data: {} });
   // Each area's periodic sweeps re-enqueue whatever the database says is still pending, so that
   // losing the queue (Redis flushed, a job lost) loses no work.
   await scheduleDocumentsJobs(ctx);

@@ -4,6 +4,7 @@ import type { Processor } from 'bullmq';
 import type { AppContext } from '../server/app-context.ts';
 import { JOB_NAMES, JOB_SCHEMAS, type JobName } from '../server/jobs/jobs.ts';
 import { purgeSessionsProcessor } from './processors/purge-sessions.processor.ts';
+import { sealAuditProcessor } from './processors/seal-audit.processor.ts';
 import { DOCUMENTS_PROCESSORS } from './processors/documents.processors.ts';
 import { TASKS_PROCESSORS } from './processors/tasks.processors.ts';
 import { SIGNING_PROCESSORS } from './processors/signing.processors.ts';
@@ -13,6 +14,7 @@ export type ProcessorFactory = (ctx: AppContext) => Processor;
 
 export const PROCESSORS: Record<JobName, ProcessorFactory> = {
   'maintenance.purge-sessions': purgeSessionsProcessor,
+  'maintenance.seal-audit': sealAuditProcessor,
   ...DOCUMENTS_PROCESSORS,
   ...TASKS_PROCESSORS,
   ...SIGNING_PROCESSORS,

@@ -1,5 +1,7 @@
 // The audit log is a hash chain: each entry's hash covers the previous entry's hash and the entry's
 // own content in a canonical JSON form, so any edit, deletion or reordering breaks every later link.
+// Entries are chained by the sealer after their transaction has finished, in sealing order (`seq`);
+// see server/services/audit.service.ts.
 import { createHash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -38,10 +40,12 @@ export interface ChainedEntry extends AuditContent {
   hash: string;
 }
 
-export type ChainVerdict = { ok: true; count: number } | { ok: false; count: number; brokenId: string; reason: string };
+/** `count`: sealed entries checked; `unsealed`: entries of transactions still running when checked. */
+export type ChainVerdict = { ok: true; count: number; unsealed: number } | { ok: false; count: number; brokenId: string; reason: string; unsealed: number };
+type SegmentVerdict = { ok: true; count: number } | { ok: false; count: number; brokenId: string; reason: string };
 
 /** Checks a run of entries in id order, starting from `expectedPrev` (the hash before the first). */
-export function verifyChainSegment(entries: Iterable<ChainedEntry>, expectedPrev = GENESIS_HASH, countSoFar = 0): ChainVerdict & { lastHash: string } {
+export function verifyChainSegment(entries: Iterable<ChainedEntry>, expectedPrev = GENESIS_HASH, countSoFar = 0): SegmentVerdict & { lastHash: string } {
   let prev = expectedPrev;
   let count = countSoFar;
   for (const e of entries) {

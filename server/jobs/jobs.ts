@@ -10,6 +10,8 @@ import { AXIS_JOBS } from './axis.jobs.ts';
 
 export const MAINTENANCE_JOBS = {
   'maintenance.purge-sessions': z.object({}).strict(),
+  /** Chains finished audit entries (audit.service.ts sealAuditChain); repeatable, idempotent. */
+  'maintenance.seal-audit': z.object({}).strict(),
 };
 
 /** Every job of every area; each area declares its own in server/jobs/<area>.jobs.ts. */

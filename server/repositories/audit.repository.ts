@@ -3,22 +3,15 @@ import type { Executor } from '../db/database.ts';
 import type { Insertable } from 'kysely';
 import type { AuditLogEntry, AuditLogTable } from '../db/types.ts';
 
+/** The sealer's own lock: only sealers wait for it, never the writers (audit.service.ts). */
+const SEALER_LOCK = 7346502;
+
 export const auditRepository = {
-  /** Serialises chain appends: held until the surrounding transaction commits. */
-  async lockChain(db: Executor): Promise<void> {
-    await sql`select pg_advisory_xact_lock(7346501)`.execute(db);
-  },
-
-  async lastHash(db: Executor): Promise<string | null> {
-    const row = await db.selectFrom('auditLog').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
-    return row?.hash ?? null;
-  },
-
-  async nextId(db: Executor): Promise<string> {
-    const r = await sql<{ id: string }>`select nextval('audit_log_id_seq')::text as id`.execute(db);
-    return r.rows[0]!.id;
-  },
-
+  /**
+   * One plain INSERT in the writer's transaction: no lock, no read of the chain. `id` comes from
+   * the sequence, `xid` is pg_current_xact_id() (column defaults); seq/prev_hash/hash stay null
+   * until the sealer chains the row after its transaction has finished.
+   */
   async insert(db: Executor, row: Insertable<AuditLogTable>): Promise<void> {
     // jsonb values go as JSON text: pg would turn a top-level array into a PostgreSQL array.
     await db
@@ -27,10 +20,53 @@ export const auditRepository = {
       .execute();
   },
 
-  async page(db: Executor, afterId: string | null, limit: number): Promise<AuditLogEntry[]> {
-    let q = db.selectFrom('auditLog').selectAll().orderBy('id', 'asc').limit(limit);
-    if (afterId !== null) q = q.where('id', '>', afterId);
+  async lockSealer(db: Executor): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${SEALER_LOCK})`.execute(db);
+  },
+
+  async lastSealed(db: Executor): Promise<{ seq: string; hash: string } | undefined> {
+    const row = await db.selectFrom('auditLog').select(['seq', 'hash']).where('seq', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row ? { seq: String(row.seq), hash: row.hash! } : undefined;
+  },
+
+  /**
+   * Unsealed rows written by transactions that have surely finished: every transaction id below the
+   * xmin of the current snapshot belongs to a committed or aborted transaction, and every
+   * transaction still running (or yet to start) has a larger id — so no row can later appear
+   * below this horizon. Rows of aborted transactions are invisible and never sealed.
+   */
+  unsealedFinished(db: Executor, limit: number): Promise<AuditLogEntry[]> {
+    return db
+      .selectFrom('auditLog')
+      .selectAll()
+      .where('seq', 'is', null)
+      .where(sql<boolean>`xid < (select pg_snapshot_xmin(pg_current_snapshot()))`)
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .execute();
+  },
+
+  /** The one update a row ever gets (the append-only trigger allows exactly this). */
+  async seal(db: Executor, rows: { id: string; seq: string; prevHash: string; hash: string }[]): Promise<number> {
+    if (!rows.length) return 0;
+    const r = await sql`
+      update audit_log a set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+      from (select unnest(${rows.map((x) => x.id)}::bigint[]) as id, unnest(${rows.map((x) => x.seq)}::bigint[]) as seq,
+                   unnest(${rows.map((x) => x.prevHash)}::text[]) as prev_hash, unnest(${rows.map((x) => x.hash)}::text[]) as hash) v
+      where a.id = v.id and a.seq is null`.execute(db);
+    return Number(r.numAffectedRows ?? 0);
+  },
+
+  /** Sealed entries in chain order, after position `afterSeq`. */
+  async sealedPage(db: Executor, afterSeq: string | null, limit: number): Promise<AuditLogEntry[]> {
+    let q = db.selectFrom('auditLog').selectAll().where('seq', 'is not', null).orderBy('seq', 'asc').limit(limit);
+    if (afterSeq !== null) q = q.where('seq', '>', afterSeq);
     return q.execute();
+  },
+
+  async countUnsealed(db: Executor): Promise<number> {
+    const r = await db.selectFrom('auditLog').select((eb) => eb.fn.countAll<string>().as('n')).where('seq', 'is', null).executeTakeFirstOrThrow();
+    return Number(r.n);
   },
 
   async listForEntity(db: Executor, entityType: string, entityId: string): Promise<AuditLogEntry[]> {

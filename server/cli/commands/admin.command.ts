@@ -27,7 +27,7 @@ export function registerAdminCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const verdict = await withRuntime((rt) => verifyAuditChain(rt.context.db));
       if (opts.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
-      else if (verdict.ok) process.stdout.write(`Chuỗi nhật ký toàn vẹn: ${verdict.count} mục.\n`);
+      else if (verdict.ok) process.stdout.write(`Chuỗi nhật ký toàn vẹn: ${verdict.count} mục.${verdict.unsealed ? ` ${verdict.unsealed} mục của giao dịch còn đang chạy chưa được nối vào chuỗi.` : ''}\n`);
       else process.stdout.write(`Chuỗi nhật ký bị phá vỡ tại mục #${verdict.brokenId}: ${verdict.reason}.\n`);
       process.exitCode = verdict.ok ? 0 : 1;
     });

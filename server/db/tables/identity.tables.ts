@@ -84,7 +84,7 @@ export interface ApiTokenTable {
 }
 
 export interface AuditLogTable {
-  id: Ref;
+  id: Generated<string>;
   at: ColumnType<Date, string, never>;
   actorUserId: NullableRef;
   actorLabel: string;
@@ -94,8 +94,12 @@ export interface AuditLogTable {
   entityId: string;
   before: unknown;
   after: unknown;
-  prevHash: string;
-  hash: string;
+  /** The writer's transaction id (default pg_current_xact_id()); the sealer chains only finished ones. */
+  xid: ColumnType<string, never, never>;
+  /** Position in the sealed chain; null until sealed (audit.service.ts sealAuditChain). */
+  seq: ColumnType<string | null, never, string>;
+  prevHash: ColumnType<string | null, never, string>;
+  hash: ColumnType<string | null, never, string>;
 }
 
 export interface IdentityTables {
