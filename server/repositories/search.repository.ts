@@ -7,6 +7,71 @@ import type { Actor } from '../domain/actor.ts';
 /** Roles that see every document of their agency (DOMAIN.md §1: văn thư, lãnh đạo; and administrators). */
 export const AGENCY_WIDE_ROLES = ['clerk', 'leader', 'admin'] as const;
 
+/** An agency where the actor sees only their own relations, with the units those relations go through. */
+export interface NarrowScope {
+  agencyId: string;
+  /** Units of the actor's roles there: documents assigned to them are visible. */
+  units: string[];
+  /** Units the actor heads there: their submitted outgoing drafts are visible. */
+  headUnits: string[];
+}
+
+export interface AccessScope {
+  /** Agencies where a role (clerk, leader, admin) covers every document. */
+  wide: string[];
+  narrow: NarrowScope[];
+}
+
+/** Splits the actor's roles into agency-wide ones and agencies seen through relations only. */
+export function accessScopeOf(actor: Actor): AccessScope {
+  const wide = new Set<string>();
+  for (const r of actor.roles) if ((AGENCY_WIDE_ROLES as readonly string[]).includes(r.role)) wide.add(String(r.agencyId));
+  const narrow = new Map<string, { units: Set<string>; headUnits: Set<string> }>();
+  for (const r of actor.roles) {
+    const a = String(r.agencyId);
+    if (wide.has(a)) continue;
+    const n = narrow.get(a) ?? { units: new Set<string>(), headUnits: new Set<string>() };
+    if (r.unitId) n.units.add(String(r.unitId));
+    if (r.unitId && r.role === 'head') n.headUnits.add(String(r.unitId));
+    narrow.set(a, n);
+  }
+  return { wide: [...wide], narrow: [...narrow].map(([agencyId, n]) => ({ agencyId, units: [...n.units], headUnits: [...n.headUnits] })) };
+}
+
+/** One principal of document_access whose rows an actor reads in one narrow agency. */
+export interface AccessPrincipal {
+  kind: 'user' | 'unit' | 'drafting_unit';
+  id: string;
+}
+
+/** The document_access principals of one narrow agency: the person, their units, the units they head. */
+export function principalsOf(actor: Actor, n: NarrowScope): AccessPrincipal[] {
+  return [
+    { kind: 'user' as const, id: actor.userId },
+    ...n.units.map((id) => ({ kind: 'unit' as const, id })),
+    ...n.headUnits.map((id) => ({ kind: 'drafting_unit' as const, id })),
+  ];
+}
+
+/**
+ * The rows of document_access (aliased `x`) that make documents of narrow agencies visible: the
+ * person's own rows and their units' rows in that agency, and the drafts of a unit they head once
+ * submitted (outgoing, not a draft any more).
+ */
+export function narrowAccessFilter(actor: Actor, scope: NarrowScope[]) {
+  return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
+    const per = scope.map((n) => {
+      const ors: Expression<SqlBool>[] = [eb.and([eb('x.principalKind', '=', 'user'), eb('x.principalId', '=', actor.userId)])];
+      if (n.units.length) ors.push(eb.and([eb('x.principalKind', '=', 'unit'), eb('x.principalId', 'in', n.units)]));
+      if (n.headUnits.length) {
+        ors.push(eb.and([eb('x.principalKind', '=', 'drafting_unit'), eb('x.principalId', 'in', n.headUnits), eb('x.direction', '=', 'outgoing'), eb('x.state', '<>', 'draft')]));
+      }
+      return eb.and([eb('x.agencyId', '=', n.agencyId), eb.or(ors)]);
+    });
+    return per.length ? eb.or(per) : sql<SqlBool>`false`;
+  };
+}
+
 /**
  * Which documents the actor may see, as a condition on `document as d`:
  * - in an agency where they are clerk, leader or admin: every document of that agency;
@@ -14,42 +79,25 @@ export const AGENCY_WIDE_ROLES = ['clerk', 'leader', 'admin'] as const;
  *   to one of their units there (lead, co-handling, for information; active assignments), and, for
  *   a head of unit, the outgoing documents drafted by that unit once submitted (they review them).
  * Never anything of an agency where they hold no role. Mirrors canSee in services/document-access.ts.
+ * The relations are read from document_access (kept by triggers from documents and assignments).
+ * Inbox lists and search do not use this general form on large agencies: they read the actor's own
+ * rows of document_access first (see document.repository list and searchRepository.page).
  */
 export function visibleDocumentsFilter(actor: Actor) {
+  const scope = accessScopeOf(actor);
   return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
-    const wide = new Set<string>();
-    const narrow = new Map<string, { units: Set<string>; headUnits: Set<string> }>();
-    for (const r of actor.roles) {
-      if ((AGENCY_WIDE_ROLES as readonly string[]).includes(r.role)) wide.add(String(r.agencyId));
-    }
-    for (const r of actor.roles) {
-      const a = String(r.agencyId);
-      if (wide.has(a)) continue;
-      const n = narrow.get(a) ?? { units: new Set<string>(), headUnits: new Set<string>() };
-      if (r.unitId) n.units.add(String(r.unitId));
-      if (r.unitId && r.role === 'head') n.headUnits.add(String(r.unitId));
-      narrow.set(a, n);
-    }
     const branches: Expression<SqlBool>[] = [];
-    if (wide.size) branches.push(eb('d.agencyId', 'in', [...wide]));
-    for (const [agencyId, n] of narrow) {
-      const mine: Expression<SqlBool>[] = [
-        eb('d.createdBy', '=', actor.userId),
-        // IN (not EXISTS): inside OR, PostgreSQL hashes the actor's assigned ids once.
-        eb(
-          'd.id',
-          'in',
+    if (scope.wide.length) branches.push(eb('d.agencyId', 'in', scope.wide));
+    if (scope.narrow.length) {
+      branches.push(
+        eb.exists(
           eb
-            .selectFrom('documentAssignment as da')
-            .select('da.documentId')
-            .where('da.active', '=', true)
-            .where((w) => (n.units.size ? w.or([w('da.userId', '=', actor.userId), w('da.unitId', 'in', [...n.units])]) : w('da.userId', '=', actor.userId))),
+            .selectFrom('documentAccess as x')
+            .select(sql`1`.as('one'))
+            .whereRef('x.documentId', '=', 'd.id')
+            .where(narrowAccessFilter(actor, scope.narrow)),
         ),
-      ];
-      if (n.headUnits.size) {
-        mine.push(eb.and([eb('d.direction', '=', 'outgoing'), eb('d.state', '<>', 'draft'), eb('d.draftingUnitId', 'in', [...n.headUnits])]));
-      }
-      branches.push(eb.and([eb('d.agencyId', '=', agencyId), eb.or(mine)]));
+      );
     }
     return branches.length ? eb.or(branches) : sql<SqlBool>`false`;
   };

@@ -106,6 +106,18 @@ export interface DocumentAssignmentTable {
   createdAt: Generated<Date>;
 }
 
+/** Who may list a document without an agency-wide role; kept by triggers (migration 2026_11_28_06_45_00). */
+export interface DocumentAccessTable {
+  principalKind: 'user' | 'unit' | 'drafting_unit';
+  principalId: Ref;
+  documentId: Ref;
+  agencyId: Ref;
+  direction: Direction;
+  state: string;
+  urgency: number;
+  handlingDeadline: string | null;
+}
+
 export interface DocumentRecipientTable {
   id: Generated<string>;
   documentId: Ref;
@@ -158,6 +170,7 @@ export interface DocumentTables {
   bookEntry: BookEntryTable;
   documentFile: DocumentFileTable;
   documentAssignment: DocumentAssignmentTable;
+  documentAccess: DocumentAccessTable;
   documentRecipient: DocumentRecipientTable;
   documentEvent: DocumentEventTable;
   documentLink: DocumentLinkTable;
