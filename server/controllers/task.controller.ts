@@ -179,7 +179,8 @@ export function taskController(ctx: AppContext) {
 export function taskBellLocals(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      if (req.actor && !req.viaBearer) res.locals.taskBell = { count: await unreadNotificationCount(ctx.db, req.actor.userId) };
+      // pageModel already provides it for pages (loaded with the session): no second query.
+      if (req.actor && !req.viaBearer && res.locals.taskBell === undefined) res.locals.taskBell = { count: await unreadNotificationCount(ctx.db, req.actor.userId) };
       next();
     } catch (e) {
       next(e);

@@ -23,8 +23,11 @@ export function cookies(req: Request, _res: Response, next: NextFunction): void 
   next();
 }
 
+/** A request that will most likely answer with an HTML page (its layout needs the page chrome). */
+const wantsPage = (req: Request) => (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/api/');
+
 export function loadActor(db: Database) {
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const auth = req.headers.authorization;
       if (auth?.startsWith('Bearer ')) {
@@ -36,10 +39,13 @@ export function loadActor(db: Database) {
       } else {
         const token = req.cookies[SESSION_COOKIE];
         if (token) {
-          const actor = await actorForSession(db, token);
-          if (actor) {
+          // Pages get the layout's data (agency switcher, bell) from the same query (pageModel).
+          const found = await actorForSession(db, token, { chrome: wantsPage(req) });
+          if (found) {
+            const { chrome, ...actor } = found;
             req.actor = actor;
             req.sessionToken = token;
+            if (chrome) res.locals.pageChrome = chrome;
           }
         }
       }

@@ -5,7 +5,7 @@ import argon2 from 'argon2';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { userRepository } from '../repositories/user.repository.ts';
-import { sessionRepository } from '../repositories/session.repository.ts';
+import { findSessionActor, sessionRepository, type PageChrome } from '../repositories/session.repository.ts';
 import { appendAudit, SYSTEM_ACTOR } from './audit.service.ts';
 import type { Actor } from '../domain/actor.ts';
 
@@ -98,14 +98,16 @@ export async function login(
   return outcome.result;
 }
 
-export async function actorForSession(db: Database, token: string): Promise<(Actor & { sessionIdHash: string }) | null> {
+/** With `chrome`, also what the page layout shows (agency names, unread count), in the same query. */
+export async function actorForSession(db: Database, token: string, opts: { chrome?: boolean } = {}): Promise<(Actor & { sessionIdHash: string; chrome: PageChrome | null }) | null> {
   if (!token || token.length > 100) return null;
   const idHash = hashToken(token);
-  const s = await sessionRepository.findValid(db, idHash);
+  const s = await findSessionActor(db, idHash, opts.chrome ?? false);
   if (!s || !s.active) return null;
-  const roles = await userRepository.rolesOf(db, s.userId);
+  const roles = s.roles;
   const agencies = new Set(roles.map((r) => r.agencyId));
   return {
+    chrome: s.chrome,
     sessionIdHash: idHash,
     userId: s.userId,
     username: s.username,
