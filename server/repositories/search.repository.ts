@@ -1,6 +1,7 @@
 // Search over documents, and the one place that says which documents a user may list (issue 3
 // items 6 and 10). Every query here reads `document` aliased `d`.
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { DB } from '../db/types.ts';
 import type { Executor } from '../db/database.ts';
 import type { Actor } from '../domain/actor.ts';
 
@@ -67,6 +68,24 @@ export function narrowAccessFilter(actor: Actor, scope: NarrowScope[]) {
         ors.push(eb.and([eb('x.principalKind', '=', 'drafting_unit'), eb('x.principalId', 'in', n.headUnits), eb('x.direction', '=', 'outgoing'), eb('x.state', '<>', 'draft')]));
       }
       return eb.and([eb('x.agencyId', '=', n.agencyId), eb.or(ors)]);
+    });
+    return per.length ? eb.or(per) : sql<SqlBool>`false`;
+  };
+}
+
+/**
+ * The same rule as narrowAccessFilter, on document.access_keys (GIN): 'u:' the person, 'n:' their
+ * units, 'd:' the units they head (submitted outgoing drafts only). A condition on `document as d`.
+ */
+export function narrowKeysFilter(actor: Actor, scope: NarrowScope[]) {
+  return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
+    const per = scope.map((n) => {
+      const keys = [`u:${actor.userId}`, ...n.units.map((u) => `n:${u}`)];
+      const ors: Expression<SqlBool>[] = [sql<SqlBool>`d.access_keys && ${sql.val(keys)}::text[]`];
+      if (n.headUnits.length) {
+        ors.push(eb.and([sql<SqlBool>`d.access_keys && ${sql.val(n.headUnits.map((u) => `d:${u}`))}::text[]`, eb('d.direction', '=', 'outgoing'), eb('d.state', '<>', 'draft')]));
+      }
+      return eb.and([eb('d.agencyId', '=', n.agencyId), eb.or(ors)]);
     });
     return per.length ? eb.or(per) : sql<SqlBool>`false`;
   };
@@ -150,18 +169,43 @@ const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** The original text a person reads, lower-cased: where exact-diacritic tokens are looked for. */
 const exactHaystack = sql<string>`lower(d.subject || ' ' || coalesce(d.code_number, '') || '/' || coalesce(d.code_notation, '') || ' ' || coalesce(d.issuer_name, '') || ' ' || coalesce(d.signer_full_name, '') || ' ' || left(coalesce(d.extracted_text, ''), 20000))`;
 
+/** The words and the filters of a search, as conditions on `document as d`. */
+type DocumentD = DB & { d: DB['document'] };
+
+function criteriaFilter<Q extends SelectQueryBuilder<DocumentD, 'd', object>>(query: Q, c: SearchCriteria): Q {
+  let q = query as SelectQueryBuilder<DocumentD, 'd', object>;
+  // Tokens under 3 characters have no trigram: as LIKE they would make the index read everything.
+  for (const t of c.foldedTokens) {
+    q = q.where(t.length >= 3 ? sql<SqlBool>`d.search_folded like ${'%' + likeEscape(t) + '%'}` : sql<SqlBool>`strpos(d.search_folded, ${t}) > 0`);
+  }
+  if (c.agencyId) q = q.where('d.agencyId', '=', c.agencyId);
+  if (c.direction) q = q.where('d.direction', '=', c.direction);
+  if (c.typeCode) q = q.where('d.typeCode', '=', c.typeCode);
+  if (c.bookId) q = q.where('d.bookId', '=', c.bookId);
+  if (c.urgency !== undefined) q = q.where('d.urgency', '=', c.urgency);
+  if (c.state) q = q.where('d.state', '=', c.state);
+  if (c.issuer) {
+    const issuer = c.issuer;
+    q = q.where((eb) => eb.or([eb('d.issuerCode', '=', issuer), eb('d.issuerName', 'ilike', `%${likeEscape(issuer)}%`)]));
+  }
+  if (c.year !== undefined) q = q.where('d.promulgationDate', '>=', `${c.year}-01-01`).where('d.promulgationDate', '<', `${c.year + 1}-01-01`);
+  if (c.dateFrom) q = q.where('d.promulgationDate', '>=', c.dateFrom);
+  if (c.dateTo) q = q.where('d.promulgationDate', '<=', c.dateTo);
+  return q as Q;
+}
+
 /**
- * Trigram matching has no order, and the primary key knows nothing of the text: which plan is fast
- * depends on how common the words are, which the planner cannot estimate for LIKE '%…%'. So:
+ * Search in the agencies an actor sees whole (clerk, leader, admin). Trigram matching has no order,
+ * and the primary key knows nothing of the text: which plan is fast depends on how common the words
+ * are, which the planner cannot estimate for LIKE '%…%'. So:
  * 1. walk the primary key backwards (newest first) and stop after one page — fast whenever matches
  *   are common ("quyết định" over a million documents), under a short statement timeout;
  * 2. if that times out, matches are rare: read them all through the trigram index and sort them.
  * The timeout bounds the cost of a wrong first guess; both plans give the same rows.
+ * In agencies seen through relations only, the person's own rows of document_access are the
+ * candidates instead (a few thousand at most), each matched once: see narrowPage.
  */
-export const SEARCH_TUNING = { orderedTimeoutMs: 40, narrowActorExtraMs: 100, denseMatches: 2_000 };
-
-/** Actors who see only their own relations: the first plan also hashes their assigned ids. */
-const isNarrow = (actor: Actor): boolean => actor.roles.some((r) => !(AGENCY_WIDE_ROLES as readonly string[]).includes(r.role));
+export const SEARCH_TUNING = { orderedTimeoutMs: 40, narrowActorExtraMs: 0, denseMatches: 2_000 };
 
 type PlanMode = 'bitmap' | 'ordered';
 
@@ -188,99 +232,122 @@ async function withPlan<T>(db: Executor, mode: PlanMode, timeoutMs: number, fn: 
 
 const isTimeout = (e: unknown): boolean => (e as { code?: string }).code === '57014';
 
+type RankedRow = SearchRow & { phase: 0 | 1 };
+
+/** Result order: exact-diacritic matches first, then newest first (ids compared as numbers). */
+const resultOrder = (a: RankedRow, b: RankedRow): number => a.phase - b.phase || (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0);
+
+const SEARCH_COLUMNS = [
+  'd.id',
+  'd.agencyId',
+  'd.direction',
+  'd.state',
+  'd.typeCode',
+  'd.typeName',
+  'd.codeNumber',
+  'd.codeNotation',
+  'd.subject',
+  'd.issuerName',
+  'd.signerFullName',
+  'd.promulgationDate',
+  'd.urgency',
+  'd.dueDate',
+  'd.bookNumber',
+  'd.registeredAt',
+] as const;
+
+/** All exact (NFC lower-case, with diacritics) tokens occur in what a person reads. */
+const exactMatch = (c: SearchCriteria) => sql<SqlBool>`(${sql.join(
+  c.exactTokens.map((t) => sql`strpos(${exactHaystack}, ${t}) > 0`),
+  sql` and `,
+)})`;
+
 export const searchRepository = {
   /**
-   * One page of results, newest first within each phase (exact-diacritic matches, then the rest).
-   * Keyset pagination on (phase, id), each phase an `order by id desc limit n` query.
+   * One page of results: exact-diacritic matches first, then the others, newest first within each
+   * phase; keyset pagination on (phase, id). Agencies seen whole and agencies seen through relations
+   * are searched each their own way and merged in that order.
    */
   async page(db: Executor, actor: Actor, c: SearchCriteria, after: SearchKey | null, limit: number): Promise<{ rows: SearchRow[]; next: SearchKey | null }> {
+    const scope = accessScopeOf(actor);
+    const wide = c.agencyId ? scope.wide.filter((a) => a === String(c.agencyId)) : scope.wide;
+    const narrow = c.agencyId ? scope.narrow.filter((n) => n.agencyId === String(c.agencyId)) : scope.narrow;
+    const want = limit + 1;
+    const rows: RankedRow[] = [];
+    if (wide.length) rows.push(...(await this.widePage(db, wide, c, after, want)));
+    if (narrow.length) rows.push(...(await this.narrowPage(db, actor, narrow, c, after, want)));
+    rows.sort(resultOrder);
+    const more = rows.length > limit;
+    const pageRows = rows.slice(0, limit);
+    const last = pageRows[pageRows.length - 1];
+    return { rows: pageRows.map(({ phase: _p, ...r }) => r), next: more && last ? { phase: last.phase, id: last.id } : null };
+  },
+
+  /** Up to `want` matches in agencies seen whole, in result order (see SEARCH_TUNING above). */
+  async widePage(db: Executor, agencies: string[], c: SearchCriteria, after: SearchKey | null, want: number): Promise<RankedRow[]> {
     const run = async (trx: Executor) => {
       const ranked = c.exactTokens.length > 0;
-      const rows: (SearchRow & { phase: 0 | 1 })[] = [];
+      const rows: RankedRow[] = [];
       for (const phase of (ranked ? [0, 1] : [1]) as (0 | 1)[]) {
         if (after && phase < after.phase) continue;
-        const want = limit + 1 - rows.length;
-        if (want <= 0) break;
-        const got = await this.phaseQuery(trx, actor, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, want);
+        const n = want - rows.length;
+        if (n <= 0) break;
+        const got = await this.phaseQuery(trx, agencies, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, n);
         rows.push(...got.map((r) => ({ ...r, phase })));
       }
-      const more = rows.length > limit;
-      const pageRows = rows.slice(0, limit);
-      const last = pageRows[pageRows.length - 1];
-      return { rows: pageRows.map(({ phase: _p, ...r }) => r), next: more && last ? { phase: last.phase, id: last.id } : null };
+      return rows;
     };
     // Without words (filters only) or inside a caller's transaction, the planner decides alone.
     if (!c.foldedTokens.length || db.isTransaction) return run(db);
     try {
-      return await withPlan(db, 'ordered', SEARCH_TUNING.orderedTimeoutMs + (isNarrow(actor) ? SEARCH_TUNING.narrowActorExtraMs : 0), run);
+      return await withPlan(db, 'ordered', SEARCH_TUNING.orderedTimeoutMs, run);
     } catch (e) {
       if (!isTimeout(e)) throw e;
     }
     // Too slow: either the matches are rare, or the machine was busy. A bounded count through the
     // trigram index tells which, then the right plan runs without a timeout.
-    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, actor, c, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
+    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, agencies, c, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
     return withPlan(db, dense ? 'ordered' : 'bitmap', 0, run);
   },
 
-  async countUpTo(db: Executor, actor: Actor, c: SearchCriteria, cap: number): Promise<number> {
-    const inner = this.filtered(db, actor, c).select(sql`1`.as('one')).limit(cap);
+  /**
+   * Up to `want` matches among the documents the actor sees through their relations in the given
+   * agencies (issue 3 item 6), in result order. document.access_keys (kept with document_access by
+   * triggers) carries the same relations on the document row, so the trigram index and the
+   * access-keys index are intersected as bitmaps: only documents both visible and matching are read,
+   * whether the words are rare or common, and the phase is computed in the same pass.
+   */
+  async narrowPage(db: Executor, actor: Actor, narrow: NarrowScope[], c: SearchCriteria, after: SearchKey | null, want: number): Promise<RankedRow[]> {
+    const phase = c.exactTokens.length ? sql<number>`(case when ${exactMatch(c)} then 0 else 1 end)` : sql<number>`1`;
+    const run = (trx: Executor) => {
+      let q = criteriaFilter(trx.selectFrom('document as d').where(narrowKeysFilter(actor, narrow)), c).select([...SEARCH_COLUMNS, phase.as('phase')]);
+      if (after) q = q.where((eb) => eb.or([eb(phase, '>', after.phase), eb.and([eb(phase, '=', after.phase), eb('d.id', '<', after.id)])]));
+      return q.orderBy(sql`phase`).orderBy('d.id', 'desc').limit(want).execute() as Promise<RankedRow[]>;
+    };
+    // Without words the planner decides alone (the keys' statistics are good); with words, only
+    // bitmap plans: LIKE '%…%' is estimated so rarely true that it would walk the primary key.
+    const rows = db.isTransaction || !c.foldedTokens.length ? await run(db) : await withPlan(db, 'bitmap', 0, run);
+    return rows.map((r) => ({ ...r, phase: Number(r.phase) as 0 | 1 }));
+  },
+
+  async countUpTo(db: Executor, agencies: string[], c: SearchCriteria, cap: number): Promise<number> {
+    const inner = this.filtered(db, agencies, c).select(sql`1`.as('one')).limit(cap);
     const r = await db.selectFrom(inner.as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
   },
 
-  phaseQuery(db: Executor, actor: Actor, c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
-    return this.phaseQueryBuilder(db, actor, c, rank, beforeId, limit).execute() as Promise<SearchRow[]>;
+  phaseQuery(db: Executor, agencies: string[], c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
+    return this.phaseQueryBuilder(db, agencies, c, rank, beforeId, limit).execute() as Promise<SearchRow[]>;
   },
 
-  /** The documents the actor may see that match the words and the filters. */
-  filtered(db: Executor, actor: Actor, c: SearchCriteria) {
-    let q = db.selectFrom('document as d').where(visibleDocumentsFilter(actor));
-    // Tokens under 3 characters have no trigram: as LIKE they would make the index read everything.
-    for (const t of c.foldedTokens) {
-      q = q.where(t.length >= 3 ? sql<SqlBool>`d.search_folded like ${'%' + likeEscape(t) + '%'}` : sql<SqlBool>`strpos(d.search_folded, ${t}) > 0`);
-    }
-    if (c.agencyId) q = q.where('d.agencyId', '=', c.agencyId);
-    if (c.direction) q = q.where('d.direction', '=', c.direction);
-    if (c.typeCode) q = q.where('d.typeCode', '=', c.typeCode);
-    if (c.bookId) q = q.where('d.bookId', '=', c.bookId);
-    if (c.urgency !== undefined) q = q.where('d.urgency', '=', c.urgency);
-    if (c.state) q = q.where('d.state', '=', c.state);
-    if (c.issuer) {
-      const issuer = c.issuer;
-      q = q.where((eb) => eb.or([eb('d.issuerCode', '=', issuer), eb('d.issuerName', 'ilike', `%${likeEscape(issuer)}%`)]));
-    }
-    if (c.year !== undefined) q = q.where('d.promulgationDate', '>=', `${c.year}-01-01`).where('d.promulgationDate', '<', `${c.year + 1}-01-01`);
-    if (c.dateFrom) q = q.where('d.promulgationDate', '>=', c.dateFrom);
-    if (c.dateTo) q = q.where('d.promulgationDate', '<=', c.dateTo);
-    return q;
+  /** The documents of agencies seen whole that match the words and the filters. */
+  filtered(db: Executor, agencies: string[], c: SearchCriteria) {
+    return criteriaFilter(db.selectFrom('document as d').where('d.agencyId', 'in', agencies), c);
   },
 
-  phaseQueryBuilder(db: Executor, actor: Actor, c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number) {
-    let q = this.filtered(db, actor, c).select([
-      'd.id',
-      'd.agencyId',
-      'd.direction',
-      'd.state',
-      'd.typeCode',
-      'd.typeName',
-      'd.codeNumber',
-      'd.codeNotation',
-      'd.subject',
-      'd.issuerName',
-      'd.signerFullName',
-      'd.promulgationDate',
-      'd.urgency',
-      'd.dueDate',
-      'd.bookNumber',
-      'd.registeredAt',
-    ]);
-    if (rank !== null) {
-      const exact = sql<SqlBool>`(${sql.join(
-        c.exactTokens.map((t) => sql`strpos(${exactHaystack}, ${t}) > 0`),
-        sql` and `,
-      )})`;
-      q = q.where(rank === 0 ? exact : sql<SqlBool>`not ${exact}`);
-    }
+  phaseQueryBuilder(db: Executor, agencies: string[], c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number) {
+    let q = this.filtered(db, agencies, c).select([...SEARCH_COLUMNS]);
+    if (rank !== null) q = q.where(rank === 0 ? exactMatch(c) : sql<SqlBool>`not ${exactMatch(c)}`);
     if (beforeId) q = q.where('d.id', '<', beforeId);
     return q.orderBy('d.id', 'desc').limit(limit);
   },
