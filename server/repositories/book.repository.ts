@@ -23,20 +23,70 @@ export const bookRepository = {
   },
 
   /**
-   * Takes the next number of an open book. The UPDATE locks the book row until the transaction
-   * ends, so concurrent registrations queue here and numbers come out continuous: a rolled-back
-   * registration rolls its increment back too (Decree 30/2020 Art. 15: no gap, no duplicate).
+   * Takes the next number of an open book of `year` and records the entry, in one statement. The
+   * UPDATE locks the book row until the transaction ends, so concurrent registrations queue here
+   * and numbers come out continuous: a rolled-back registration rolls its increment back too
+   * (Decree 30/2020 Art. 15: no gap, no duplicate). Call it as late as possible in the transaction:
+   * everything after it, up to COMMIT, is done while the other registrations into this book wait.
    */
-  async takeNumber(db: Executor, bookId: string): Promise<number | null> {
+  async takeNumber(db: Executor, e: { bookId: string; year: number; documentId: string; createdBy: string | null }): Promise<number | null> {
     const r = await sql<{ number: number }>`
-      update register_book set next_number = next_number + 1
-      where id = ${bookId} and not closed
-      returning next_number - 1 as number`.execute(db);
+      with n as (
+        update register_book set next_number = next_number + 1
+        where id = ${e.bookId} and not closed and year = ${e.year}
+        returning id, next_number - 1 as number
+      ), entry as (
+        insert into book_entry (book_id, number, document_id, created_by)
+        select id, number, ${e.documentId}, ${e.createdBy} from n
+      )
+      select number from n`.execute(db);
     return r.rows[0]?.number ?? null;
   },
 
-  async addEntry(db: Executor, e: { bookId: string; number: number; documentId: string; createdBy: string | null }): Promise<void> {
-    await db.insertInto('bookEntry').values(e).execute();
+  /**
+   * The whole numbered step of a document in ONE statement, meant to be the last before COMMIT so
+   * the book row stays locked only for this statement and the commit: takes the next number (as
+   * takeNumber) and records the entry, writes the number and `set` onto the document, and inserts
+   * the timeline event and the audit entry, each with the number merged into its JSON (`number`).
+   */
+  async numberDocument(
+    db: Executor,
+    e: {
+      bookId: string;
+      year: number;
+      documentId: string;
+      createdBy: string | null;
+      /** Extra document columns (snake_case name → value). */
+      set: Record<string, unknown>;
+      event: { actorUserId: string | null; actorLabel: string; action: string; fromState: string; toState: string; note: string | null; data: Record<string, unknown> };
+      audit: { at: string; actorUserId: string | null; actorLabel: string; agencyId: string | null; action: string; entityType: string; entityId: string; before: unknown; after: Record<string, unknown> };
+    },
+  ): Promise<number | null> {
+    const sets = Object.entries(e.set).map(([col, v]) => sql`${sql.ref(col)} = ${v}`);
+    const a = e.audit;
+    const ev = e.event;
+    const r = await sql<{ number: number }>`
+      with n as (
+        update register_book set next_number = next_number + 1
+        where id = ${e.bookId} and not closed and year = ${e.year}
+        returning id, next_number - 1 as number
+      ), entry as (
+        insert into book_entry (book_id, number, document_id, created_by)
+        select id, number, ${e.documentId}, ${e.createdBy} from n
+      ), doc as (
+        update document set book_id = n.id, book_number = n.number, ${sql.join([...sets, sql`updated_at = now()`])}
+        from n where document.id = ${e.documentId}
+      ), event as (
+        insert into document_event (document_id, actor_user_id, actor_label, action, from_state, to_state, note, data)
+        select ${e.documentId}, ${ev.actorUserId}, ${ev.actorLabel}, ${ev.action}, ${ev.fromState}, ${ev.toState}, ${ev.note},
+               ${JSON.stringify(ev.data)}::jsonb || jsonb_build_object('number', n.number) from n
+      ), audit as (
+        insert into audit_log (at, actor_user_id, actor_label, agency_id, action, entity_type, entity_id, before, after)
+        select ${a.at}, ${a.actorUserId}, ${a.actorLabel}, ${a.agencyId}, ${a.action}, ${a.entityType}, ${a.entityId},
+               ${JSON.stringify(a.before ?? null)}::jsonb, ${JSON.stringify(a.after)}::jsonb || jsonb_build_object('number', n.number) from n
+      )
+      select number from n`.execute(db);
+    return r.rows[0]?.number ?? null;
   },
 
   async cancelEntry(db: Executor, bookId: string, number: number, reason: string): Promise<number> {

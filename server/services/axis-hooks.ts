@@ -38,17 +38,32 @@ function descriptionOf(e: IncomingStatusEvent): string {
   }
 }
 
-/** Status receipts: local copies update the sender's row directly; copies from the axis queue a status package. */
-export async function onIncomingStatus(trx: Executor, e: IncomingStatusEvent): Promise<void> {
+/** Where a status of this incoming document goes: the sender's recipient row (local copy), the axis inbox row (copy from the axis), or nowhere. */
+export type IncomingStatusTarget = { recipientId: string; inbox?: undefined } | { recipientId?: undefined; inbox: NonNullable<Awaited<ReturnType<typeof axisRepository.inboxOfDocument>>> } | null;
+
+export async function incomingStatusTarget(trx: Executor, documentId: string): Promise<IncomingStatusTarget> {
   // A copy delivered inside this node records the sender's recipient row on its 'receive' event
   // (outgoing.service releaseOutgoing); the status flows back through that row.
   const delivered = await trx
     .selectFrom('documentEvent')
     .select('data')
-    .where('documentId', '=', e.documentId)
+    .where('documentId', '=', documentId)
     .where('action', '=', 'receive')
     .executeTakeFirst();
   const recipientId = (delivered?.data as { recipientId?: string } | null)?.recipientId;
+  if (recipientId) return { recipientId };
+  const inbox = await axisRepository.inboxOfDocument(trx, documentId);
+  return inbox ? { inbox } : null;
+}
+
+/** Status receipts: local copies update the sender's row directly; copies from the axis queue a status package. */
+export async function onIncomingStatus(trx: Executor, e: IncomingStatusEvent): Promise<void> {
+  await sendIncomingStatus(trx, await incomingStatusTarget(trx, e.documentId), e);
+}
+
+/** The writes of onIncomingStatus once the target is known (the lookup can be done before a number is taken). */
+export async function sendIncomingStatus(trx: Executor, target: IncomingStatusTarget, e: IncomingStatusEvent): Promise<void> {
+  const recipientId = target?.recipientId;
   if (recipientId) {
     await trx
       .updateTable('documentRecipient')
@@ -58,7 +73,7 @@ export async function onIncomingStatus(trx: Executor, e: IncomingStatusEvent): P
     return;
   }
   // A copy that came over the axis: the status package goes back to the sender's node.
-  const inbox = await axisRepository.inboxOfDocument(trx, e.documentId);
+  const inbox = target?.inbox;
   if (!inbox) return;
   await axisRepository.insertOutbox(trx, {
     kind: 'status',

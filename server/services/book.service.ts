@@ -2,12 +2,12 @@
 // book (Decree 30/2020 Art. 15, 22); a closed year's book takes no more numbers.
 import { z } from 'zod';
 import type { Database, Executor } from '../db/database.ts';
-import type { Direction, RegisterBook } from '../db/types.ts';
+import type { Direction, DocumentRow, RegisterBook } from '../db/types.ts';
 import { AppError } from '../errors.ts';
 import { bookRepository } from '../repositories/book.repository.ts';
 import { vietnamYearOf } from '../domain/vietnam-time.ts';
 import { actorLabel, hasRole, type Actor } from '../domain/actor.ts';
-import { appendAudit } from './audit.service.ts';
+import { appendAudit, auditRowOf } from './audit.service.ts';
 import { parseInput } from './validation.ts';
 
 export const DEFAULT_BOOK_NAMES: Record<Direction, string> = { incoming: 'Sổ văn bản đến', outgoing: 'Sổ văn bản đi' };
@@ -26,20 +26,70 @@ export async function booksFor(db: Database, agencyId: string, direction: Direct
 }
 
 /**
- * Takes the book's next number inside the caller's transaction and records it. Refuses a book of
- * another agency or direction, a closed book, and a book of a year other than the current one.
+ * The book a document is to be numbered in, checked without locking it: refuses a book of another
+ * agency or direction, a closed book, and a book of a year other than the current one (Vietnam
+ * time). Do every other check and write first; take the number last (takeNumber / numberDocument).
  */
-export async function takeNumber(trx: Executor, opts: { bookId: string; agencyId: string; direction: Direction; documentId: string; actorUserId: string | null; now?: Date }): Promise<{ book: RegisterBook; number: number }> {
+export async function bookForNumbering(trx: Executor, opts: { bookId: string; agencyId: string; direction: Direction; now?: Date }): Promise<{ book: RegisterBook; year: number }> {
   const book = await bookRepository.findById(trx, opts.bookId);
   if (!book || String(book.agencyId) !== String(opts.agencyId) || book.direction !== opts.direction) {
     throw new AppError('validation', 'Sổ văn bản không hợp lệ cho văn bản này.');
   }
   const year = vietnamYearOf(opts.now ?? new Date());
   if (book.closed || book.year !== year) throw new AppError('conflict', `${book.name} (năm ${book.year}) đã khóa sổ; hãy chọn sổ của năm ${year}.`);
-  const number = await bookRepository.takeNumber(trx, book.id);
-  if (number === null) throw new AppError('conflict', `${book.name} đã khóa sổ.`);
-  await bookRepository.addEntry(trx, { bookId: book.id, number, documentId: opts.documentId, createdBy: opts.actorUserId });
+  return { book, year };
+}
+
+const closedMeanwhile = (book: RegisterBook) => new AppError('conflict', `${book.name} đã khóa sổ.`);
+
+/**
+ * Takes the book's next number inside the caller's transaction and records the entry (one
+ * statement). The book row stays locked from here to COMMIT: call it after every check and every
+ * write that does not need the number.
+ */
+export async function takeNumber(trx: Executor, opts: { bookId: string; agencyId: string; direction: Direction; documentId: string; actorUserId: string | null; now?: Date; checked?: { book: RegisterBook; year: number } }): Promise<{ book: RegisterBook; number: number }> {
+  const { book, year } = opts.checked ?? (await bookForNumbering(trx, opts));
+  // The year and closed flag are checked again in the statement: the book may have been closed since.
+  const number = await bookRepository.takeNumber(trx, { bookId: book.id, year, documentId: opts.documentId, createdBy: opts.actorUserId });
+  if (number === null) throw closedMeanwhile(book);
   return { book, number };
+}
+
+/**
+ * A document's numbered transition (vào sổ) as the LAST statement of the transaction: number,
+ * book entry, the document's new state and number, its timeline event and its audit entry, all in
+ * one round trip (bookRepository.numberDocument) — the same rows recordTransition writes, with
+ * `number` added to the event's data and the audit entry. The book row is locked only for that
+ * statement and the COMMIT, which is what lets registrations into one book run at commit speed.
+ */
+export async function numberDocument(
+  trx: Executor,
+  t: { checked: { book: RegisterBook; year: number }; doc: DocumentRow; actor: Actor; action: string; to: string; note?: string | null; data?: Record<string, unknown>; set?: Record<string, unknown> },
+): Promise<number> {
+  const label = actorLabel(t.actor);
+  const { book, year } = t.checked;
+  const data = { ...(t.data ?? {}) };
+  const number = await bookRepository.numberDocument(trx, {
+    bookId: book.id,
+    year,
+    documentId: t.doc.id,
+    createdBy: t.actor.userId,
+    set: { ...(t.set ?? {}), ...(t.to !== t.doc.state ? { state: t.to } : {}) },
+    event: { actorUserId: t.actor.userId, actorLabel: label, action: t.action, fromState: t.doc.state, toState: t.to, note: t.note ?? null, data },
+    audit: auditRowOf(
+      {
+        actor: { userId: t.actor.userId, label },
+        agencyId: t.doc.agencyId,
+        action: `document.${t.action}`,
+        entityType: 'document',
+        entityId: t.doc.id,
+        before: { state: t.doc.state },
+        after: { state: t.to, ...data, ...(t.note ? { note: t.note } : {}) },
+      },
+    ) as Parameters<typeof bookRepository.numberDocument>[1]['audit'],
+  });
+  if (number === null) throw closedMeanwhile(book);
+  return number;
 }
 
 export const createBookSchema = z.object({

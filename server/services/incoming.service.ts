@@ -17,11 +17,11 @@ import { documentRepository } from '../repositories/document.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { loadVisibleDocument } from './document-access.ts';
-import { takeNumber, ensureDefaultBooks } from './book.service.ts';
+import { bookForNumbering, numberDocument } from './book.service.ts';
 import { enqueueTextExtraction, linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
 import { onDirectionGiven, onDocumentCompleted } from './task-hooks.ts';
-import { onIncomingStatus } from './axis-hooks.ts';
+import { incomingStatusTarget, onIncomingStatus, sendIncomingStatus } from './axis-hooks.ts';
 import { loadWorkingCalendar } from './calendar.service.ts';
 
 export interface ReceiveOptions {
@@ -64,27 +64,35 @@ const registerSchema = z.object({
 
 async function withDocument<T>(ctx: AppContext, actor: Actor, id: string, action: string, fn: (trx: Executor, doc: DocumentRow, to: IncomingState) => Promise<T>): Promise<T> {
   return ctx.db.transaction().execute(async (trx) => {
-    const { doc, rel } = await loadVisibleDocument(trx, actor, id, { lock: true });
+    // The review chain only matters for outgoing drafts; an outgoing id is answered 404 below anyway.
+    const { doc, rel } = await loadVisibleDocument(trx, actor, id, { lock: true, reviewChain: [] });
     if (doc.direction !== 'incoming') throw new AppError('not_found', 'Không tìm thấy văn bản đến.');
     const { to } = decide(INCOMING_WORKFLOW, doc.state as IncomingState, action, rel);
     return fn(trx, doc, to);
   });
 }
 
-/** Vào sổ: gives the next số đến of the chosen book; possible duplicates must be confirmed first. */
+/**
+ * Vào sổ: gives the next số đến of the chosen book; possible duplicates must be confirmed first.
+ * Every check and read comes first; the number is taken by the last statement before COMMIT
+ * (numberDocument: number, entry, document, timeline and audit in one round trip), so the book row
+ * is locked only for that statement and the commit. Only a copy that must report its number back
+ * (local delivery or the axis) writes once more after it.
+ */
 export async function registerIncoming(ctx: AppContext, actor: Actor, id: string, raw: unknown) {
   const input = parseInput(registerSchema, raw);
   const doc = await withDocument(ctx, actor, id, 'register', async (trx, doc, to) => {
-    const dups = await documentRepository.findDuplicates(trx, doc.agencyId, doc);
-    if (dups.length && !input.acceptDuplicate) {
+    // A confirmed registration does not need the list of possible duplicates.
+    const dups = input.acceptDuplicate ? [] : await documentRepository.findDuplicates(trx, doc.agencyId, doc);
+    if (dups.length) {
       const list = dups.map((d) => `${[d.codeNumber, d.codeNotation].filter(Boolean).join('/')} — ${d.subject}${d.bookNumber ? ` (số đến ${d.bookNumber})` : ''}`).join('; ');
       throw new AppError('conflict', `Văn bản có thể bị trùng với: ${list}. Kiểm tra lại, nếu vẫn vào sổ hãy xác nhận.`, { duplicates: dups.map((d) => d.id) });
     }
-    await ensureDefaultBooks(trx, doc.agencyId);
-    const { book, number } = await takeNumber(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'incoming', documentId: doc.id, actorUserId: actor.userId });
-    await recordTransition(trx, { doc, actor, action: 'register', to, patch: { bookId: book.id, bookNumber: number, registeredAt: new Date() }, data: { book: book.name, number } });
-    await onIncomingStatus(trx, { documentId: doc.id, agencyId: doc.agencyId, status: 'registered', bookNumber: number, note: null });
-    return { ...doc, bookNumber: number };
+    const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'incoming' });
+    const statusTarget = await incomingStatusTarget(trx, doc.id);
+    const number = await numberDocument(trx, { checked, doc, actor, action: 'register', to, data: { book: checked.book.name }, set: { registered_at: new Date() } });
+    if (statusTarget) await sendIncomingStatus(trx, statusTarget, { documentId: doc.id, agencyId: doc.agencyId, status: 'registered', bookNumber: number, note: null });
+    return { ...doc, state: to, bookId: checked.book.id, bookNumber: number };
   });
   return doc;
 }

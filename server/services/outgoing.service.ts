@@ -19,7 +19,7 @@ import { agencyRepository } from '../repositories/agency.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { loadVisibleDocument } from './document-access.ts';
-import { ensureDefaultBooks, takeNumber } from './book.service.ts';
+import { bookForNumbering, takeNumber } from './book.service.ts';
 import { enqueueTextExtraction, linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
 import { onOutgoingRecalled, onOutgoingReleased } from './axis-hooks.ts';
@@ -171,17 +171,19 @@ export async function numberOutgoing(ctx: AppContext, actor: Actor, id: string, 
   const input = parseInput(numberSchema, raw);
   const seal = await prepareAgencySeal(ctx, actor, id, input.passphrase);
   const result = await withDraft(ctx, actor, id, 'number', async (trx, doc, to) => {
-    await ensureDefaultBooks(trx, doc.agencyId);
-    const { book, number } = await takeNumber(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'outgoing', documentId: doc.id, actorUserId: actor.userId });
+    // Every check and read first; the number last (the book row is locked from there to COMMIT).
+    const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'outgoing' });
+    const { book } = checked;
     if (book.typeCodes?.length && !book.typeCodes.includes(doc.typeCode)) throw new AppError('validation', `Sổ "${book.name}" không dùng cho loại ${doc.typeName}.`);
     const agency = (await agencyRepository.findById(trx, doc.agencyId))!;
     const type = documentTypeByCode(doc.typeCode);
     const unit = doc.draftingUnitId ? await trx.selectFrom('unit').select('abbreviation').where('id', '=', doc.draftingUnitId).executeTakeFirst() : undefined;
-    const codeNumber = formatCodeNumber(number);
     // Công văn: issuer + drafting unit ("12/UBND-VX"); other types: type + issuer ("15/QĐ-UBND").
     const codeNotation = formatCodeNotation(type?.abbreviation ? { issuer: agency.abbreviation, typeAbbreviation: type.abbreviation } : { issuer: agency.abbreviation, unit: unit?.abbreviation });
     const promulgationDate = input.promulgationDate || todayInVietnam();
     const place = input.place || doc.place;
+    const { number } = await takeNumber(trx, { bookId: book.id, agencyId: doc.agencyId, direction: 'outgoing', documentId: doc.id, actorUserId: actor.userId, checked });
+    const codeNumber = formatCodeNumber(number);
     await recordTransition(trx, {
       doc,
       actor,

@@ -6,12 +6,13 @@ import { bookRepository } from '../../server/repositories/book.repository.ts';
 import { receiveIncoming } from '../../server/services/incoming.service.ts';
 import { createDraft } from '../../server/services/outgoing.service.ts';
 import { performAction, INCOMING_HANDLERS, OUTGOING_HANDLERS } from '../../server/services/document-actions.ts';
-import { booksFor } from '../../server/services/book.service.ts';
+import { bookForNumbering, booksFor, takeNumber } from '../../server/services/book.service.ts';
 import { documentDetail } from '../../server/services/document-view.service.ts';
 import { verifyAuditChain } from '../../server/services/audit.service.ts';
 import { INCOMING_WORKFLOW } from '../../server/domain/incoming-workflow.ts';
 import { OUTGOING_WORKFLOW } from '../../server/domain/outgoing-workflow.ts';
 import { AppError } from '../../server/errors.ts';
+import { vietnamYearOf } from '../../server/domain/vietnam-time.ts';
 import type { Actor } from '../../server/domain/actor.ts';
 import type { LocalBlobStore } from '../../server/files/blob-store.ts';
 
@@ -128,6 +129,42 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '9/TB-UBND' }, []);
     await expectAppError(performAction(t.ctx, clerk, d.id, 'register', { bookId: old.id }), 'conflict', /khóa sổ/);
     expect((await bookRepository.findById(t.ctx.db, old.id))!.nextNumber).to.equal(1);
+  });
+
+  it('writes the number onto the document, its timeline event and its chained audit entry in the last statement', async () => {
+    const book = (await booksFor(t.ctx.db, province, 'incoming'))[0]!;
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '141/BC-UBND', subject: 'Báo cáo kiểm tra số đến' }, []);
+    await performAction(t.ctx, clerk, d.id, 'register', { bookId: book.id });
+    const doc = await t.ctx.db.selectFrom('document').select(['state', 'bookId', 'bookNumber', 'registeredAt']).where('id', '=', d.id).executeTakeFirstOrThrow();
+    expect(doc.state).to.equal('registered');
+    expect(String(doc.bookId)).to.equal(String(book.id));
+    expect(doc.registeredAt).to.not.equal(null);
+    const entry = (await bookRepository.entries(t.ctx.db, book.id)).find((e) => String(e.documentId) === String(d.id))!;
+    expect(entry.number).to.equal(doc.bookNumber);
+    const event = await t.ctx.db.selectFrom('documentEvent').select(['data', 'fromState', 'toState']).where('documentId', '=', d.id).where('action', '=', 'register').executeTakeFirstOrThrow();
+    expect(event).to.deep.include({ fromState: 'received', toState: 'registered' });
+    expect(event.data).to.deep.equal({ book: book.name, number: doc.bookNumber });
+    const audit = await t.ctx.db.selectFrom('auditLog').select(['after', 'before', 'actorUserId']).where('entityType', '=', 'document').where('entityId', '=', String(d.id)).where('action', '=', 'document.register').executeTakeFirstOrThrow();
+    expect(audit.after).to.deep.equal({ state: 'registered', book: book.name, number: doc.bookNumber });
+    expect(audit.before).to.deep.equal({ state: 'received' });
+    expect(String(audit.actorUserId)).to.equal(clerk.userId);
+    expect(await verifyAuditChain(t.ctx.db)).to.include({ ok: true, unsealed: 0 });
+  });
+
+  it('refuses a number from a book closed after it was checked, writing nothing', async () => {
+    const book = await bookRepository.insert(t.ctx.db, { agencyId: province, direction: 'incoming', year: vietnamYearOf(new Date()), name: `Sổ khóa giữa chừng ${Date.now()}`, typeCodes: null });
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '42/TB-UBND' }, []);
+    const checked = await bookForNumbering(t.ctx.db, { bookId: book.id, agencyId: province, direction: 'incoming' });
+    await bookRepository.setClosed(t.ctx.db, book.id, true);
+    const before = await counts();
+    await expectAppError(
+      t.ctx.db.transaction().execute((trx) => takeNumber(trx, { bookId: book.id, agencyId: province, direction: 'incoming', documentId: d.id, actorUserId: clerk.userId, checked })),
+      'conflict',
+      /khóa sổ/,
+    );
+    expect(await counts()).to.deep.equal(before);
+    expect((await bookRepository.findById(t.ctx.db, book.id))!.nextNumber).to.equal(1);
+    await t.ctx.db.deleteFrom('registerBook').where('id', '=', book.id).execute(); // the later tests take the agency's first book
   });
 
   it('takes an incoming document from receipt to done, with one lead, a working-day deadline and its timeline', async () => {
