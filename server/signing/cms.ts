@@ -64,6 +64,25 @@ export function isEcCertificate(certDer: Buffer): boolean {
   return parseCertificate(certDer).subjectPublicKeyInfo.algorithm.algorithmId === OID.ecPublicKey;
 }
 
+/**
+ * A certificate that encodes as its own DER. pkijs would re-parse each certificate's TBS part and
+ * re-encode the whole tree on every signature (most of a CMS's build time); the bytes are the same.
+ */
+class EncodedCertificate extends asn1js.Sequence {
+  constructor(private readonly der: Uint8Array) {
+    super();
+  }
+
+  override toBER(sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
+    const bytes = sizeOnly ? new ArrayBuffer(this.der.length) : toArrayBuffer(this.der);
+    if (writer) {
+      writer.write(bytes);
+      return new ArrayBuffer(0);
+    }
+    return bytes;
+  }
+}
+
 export function buildSignedData(i: BuildCmsInput): Buffer {
   const cert = parseCertificate(i.signerCertDer);
   const signedAttrs = buildAttributes(i);
@@ -92,11 +111,14 @@ export function buildSignedData(i: BuildCmsInput): Buffer {
       ...(i.encapsulated ? { eContent: new asn1js.OctetString({ valueHex: toArrayBuffer(i.encapsulated) }) } : {}),
     }),
     digestAlgorithms: [sha256Alg()],
-    certificates: i.chain.map((der) => parseCertificate(der)),
     signerInfos: [signerInfo],
   });
   if (i.encapsulated) signedData.version = 3; // RFC 5652 §5.1: eContentType other than id-data.
-  const ci = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
+  const schema = signedData.toSchema(true);
+  // certificates [0] IMPLICIT CertificateSet, right after encapContentInfo (RFC 5652 §5.1): what
+  // pkijs writes for `certificates`, with each certificate's own DER.
+  schema.valueBlock.value.splice(3, 0, new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: i.chain.map((der) => new EncodedCertificate(der)) }));
+  const ci = new pkijs.ContentInfo({ contentType: OID.signedData, content: schema });
   return Buffer.from(ci.toSchema().toBER(false));
 }
 

@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import { PDFHexString, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
 import { AppError } from '../errors.ts';
 import { revokedSerialsFor, type KeySource } from './key-source.ts';
-import { appendToArray, openForUpdate, font, type OpenedPdf } from './pdf-document.ts';
+import { appendToArray, commitIncremental, openForUpdate, font, withParseFallback, type OpenedPdf } from './pdf-document.ts';
 import {
   buildAppearance,
   completeSignature,
@@ -261,7 +261,7 @@ async function planAttachment(pdf: Uint8Array, o: AttachmentSignOptions, _chain:
  */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await withParseFallback(fn);
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw new AppError('validation', 'Tệp PDF bị lỗi cấu trúc, không thể xử lý an toàn. Hãy mở và lưu lại tệp bằng phần mềm PDF rồi thử lại', {
@@ -397,8 +397,7 @@ async function stampNumberInner(pdf: Uint8Array, o: StampNumberOptions): Promise
   };
   await addOverlay(numAt, numberText, 'regular', 'so');
   await addOverlay(dateAt, dateText, 'italic', 'ngay');
-  const out = await doc.commit({ useObjectStreams: false });
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  return commitIncremental(opened);
 }
 
 export { completeSignature };

@@ -5,13 +5,14 @@
 // Split into prepare/complete so an external signer (USB token, remote service) can sign the
 // signed-attributes in between; local keys just run both halves.
 import { createHash } from 'node:crypto';
-import { PDFHexString, PDFName, PDFRef, PDFString, type PDFImage } from '@cantoo/pdf-lib';
+import { PDFHexString, PDFName, PDFRef, PDFString } from '@cantoo/pdf-lib';
+import { embedPngCached } from './appearance-cache.ts';
 import { SignPdf, Signer } from '@signpdf/signpdf';
 import { AppError } from '../errors.ts';
 import { buildSignedData, signedAttributesDer, signatureValueOf } from './cms.ts';
 import type { KeySource } from './key-source.ts';
 import { assertCertificateUsable } from './key-source.ts';
-import { acroForm, appendToArray, font, lookupArray, lookupDict, lookupNumber, openForUpdate, uniqueFieldName, type FontStyle, type OpenedPdf } from './pdf-document.ts';
+import { acroForm, appendToArray, font, saveUpdate, lookupArray, lookupDict, lookupNumber, openForUpdate, uniqueFieldName, type FontStyle, type OpenedPdf } from './pdf-document.ts';
 import { requestTimestamp } from './tsa-client.ts';
 import { pdfDate } from './vn-format.ts';
 import { parseCertificate, readName } from './pki-util.ts';
@@ -48,6 +49,8 @@ export interface SignatureFieldSpec {
 export interface PreparedSignature {
   /** The PDF with the field added, ByteRange filled and /Contents zeroed. */
   pdf: Buffer;
+  /** The same bytes as `pdf` in order (the untouched original, then the update). */
+  parts: Uint8Array[];
   fieldName: string;
   contentsOffset: number; // index of the first hex digit inside <...>
   contentsHexLength: number;
@@ -62,7 +65,13 @@ export interface PreparedSignature {
 }
 
 export interface SignResult {
+  /** The signed PDF as one buffer (built on first access when the result is kept in parts). */
   pdf: Buffer;
+  /**
+   * The same bytes in order: the input, untouched, then the appended update. Write these one after
+   * the other (CLI, blob store) to avoid copying a large file into a new buffer.
+   */
+  parts: Uint8Array[];
   fieldName: string;
   signingTime: Date;
   timestamped: boolean;
@@ -87,9 +96,8 @@ export async function buildAppearance(o: OpenedPdf, width: number, height: numbe
     if (item.kind === 'rect') {
       ops.push(`q ${colorOps(item.fill)} ${n(item.x)} ${n(item.y)} ${n(item.width)} ${n(item.height)} re f Q`);
     } else if (item.kind === 'image') {
-      const img: PDFImage = await doc.embedPng(item.png);
       const name = `Im${++imgNo}`;
-      xobjects[name] = img.ref;
+      xobjects[name] = await embedPngCached(doc.context, item.png);
       ops.push(`q ${n(item.width)} 0 0 ${n(item.height)} ${n(item.x)} ${n(item.y)} cm /${name} Do Q`);
     } else {
       const f = await font(o, item.font);
@@ -114,7 +122,7 @@ export async function buildAppearance(o: OpenedPdf, width: number, height: numbe
 }
 
 /** Adds the signature field + widget + placeholder to an opened document and commits the update. */
-async function addSignatureField(o: OpenedPdf, spec: SignatureFieldSpec, signerName: string): Promise<{ pdf: Buffer; fieldName: string }> {
+async function addSignatureField(o: OpenedPdf, spec: SignatureFieldSpec, signerName: string): Promise<{ original: Uint8Array; update: Buffer; fieldName: string }> {
   const { doc } = o;
   const page = doc.getPage(spec.pageIndex);
   const fieldName = uniqueFieldName(doc, spec.fieldPrefix, spec.signingTime);
@@ -155,8 +163,7 @@ async function addSignatureField(o: OpenedPdf, spec: SignatureFieldSpec, signerN
   const form = acroForm(doc, true);
   appendToArray(doc, form.dict, form.ref, 'Fields', widgetRef);
   // Object streams would hide /Contents from the splicer; keep the update as a classic xref section.
-  const out = await doc.commit({ useObjectStreams: false });
-  return { pdf: Buffer.from(out.buffer, out.byteOffset, out.byteLength), fieldName };
+  return { ...(await saveUpdate(o)), fieldName };
 }
 
 class DigestCapturingSigner extends Signer {
@@ -194,12 +201,13 @@ export async function spliceWithSignPdf(withField: Buffer): Promise<Spliced> {
 
 /**
  * The same splice as SignPdf.sign (same trailing-newline handling, same ByteRange text and
- * padding, zero-filled /Contents), done in place on the buffer commit() just produced, hashing the
- * two ranges without concatenating them. SignPdf copies the whole file three times, which costs
- * ≈ 100 ms and most of the GC time on a 20 MB PDF; here a large file is only hashed and appended to.
- * A unit test checks both splices give byte-identical output.
+ * padding, zero-filled /Contents), done in place on the update section saveUpdate() just produced
+ * (the placeholder is always in it), hashing the original bytes and the two ranges of the update
+ * without concatenating anything. SignPdf copies the whole file three times, which costs ≈ 100 ms
+ * and most of the GC time on a 20 MB PDF; here the original is only hashed, never copied.
+ * A unit test checks the result is byte-identical to SignPdf's.
  */
-export function spliceInPlace(withField: Buffer): Spliced {
+export function spliceParts(original: Uint8Array, withField: Buffer): Spliced & { update: Buffer } {
   let end = withField.length;
   if (withField[end - 1] === 0x0a) end--;
   if (withField[end - 1] === 0x0d) end--;
@@ -216,12 +224,31 @@ export function spliceInPlace(withField: Buffer): Spliced {
   const contentsTag = pdf.indexOf('/Contents ', rangeEnd);
   const open = pdf.indexOf('<', contentsTag);
   const close = pdf.indexOf('>', open);
-  const byteRange: [number, number, number, number] = [0, open, close + 1, end - (close + 1)];
+  const base = original.length;
+  const byteRange: [number, number, number, number] = [0, base + open, base + close + 1, end - (close + 1)];
   const actual = `/ByteRange [${byteRange.join(' ')}]`;
   if (actual.length > placeholder.length) throw new Error('ByteRange placeholder too short.');
   pdf.write(actual.padEnd(placeholder.length, ' '), pos, 'latin1');
-  const contentDigest = createHash('sha256').update(pdf.subarray(0, open)).update(pdf.subarray(close + 1)).digest();
+  const contentDigest = createHash('sha256').update(original).update(pdf.subarray(0, open)).update(pdf.subarray(close + 1)).digest();
+  return { pdf, update: pdf, byteRange, contentDigest };
+}
+
+/** spliceParts on a whole file (the placeholder update already appended). */
+export function spliceInPlace(withField: Buffer): Spliced {
+  const { pdf, byteRange, contentDigest } = spliceParts(new Uint8Array(0), withField);
   return { pdf, byteRange, contentDigest };
+}
+
+/** A result kept as parts, materialised into one buffer only if someone asks for `.pdf`. */
+function joinedLazily<T extends object>(target: T, parts: Uint8Array[]): T & { pdf: Buffer; parts: Uint8Array[] } {
+  let joined: Buffer | undefined;
+  return Object.defineProperties(target, {
+    parts: { value: parts, enumerable: true },
+    pdf: {
+      enumerable: true,
+      get: () => (joined ??= parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts)),
+    },
+  }) as T & { pdf: Buffer; parts: Uint8Array[] };
 }
 
 /**
@@ -234,17 +261,16 @@ export async function prepareSignature(pdf: Uint8Array, spec: SignatureFieldSpec
   assertCertificateUsable(signerCert, spec.signingTime, spec.revokedSerials);
   const o = opened ?? (await openForUpdate(pdf, 'sign'));
   const signerName = readName(parseCertificate(signerCert).subject).commonName ?? '';
-  const { pdf: withField, fieldName } = await addSignatureField(o, spec, signerName);
-  let spliced: Spliced;
+  const { original, update: withField, fieldName } = await addSignatureField(o, spec, signerName);
+  let spliced: ReturnType<typeof spliceParts>;
   try {
-    spliced = withField.length >= IN_PLACE_SPLICE_FROM_BYTES ? spliceInPlace(withField) : await spliceWithSignPdf(withField);
+    spliced = spliceParts(original, withField);
   } catch (e) {
     throw new AppError('validation', `Không tạo được chỗ ký trong tệp PDF: ${e instanceof Error ? e.message : String(e)}`);
   }
   const { byteRange, contentDigest } = spliced;
   const toBeSigned = signedAttributesDer({ contentDigest, signerCertDer: signerCert });
-  return {
-    pdf: spliced.pdf,
+  return joinedLazily({
     fieldName,
     contentsOffset: byteRange[1] + 1,
     contentsHexLength: byteRange[2] - byteRange[1] - 2,
@@ -254,7 +280,7 @@ export async function prepareSignature(pdf: Uint8Array, spec: SignatureFieldSpec
     toBeSigned,
     toBeSignedDigest: createHash('sha256').update(toBeSigned).digest(),
     signingTime: spec.signingTime,
-  };
+  }, [original, spliced.update]);
 }
 
 export interface CompleteOptions {
@@ -278,10 +304,17 @@ export async function completeSignature(prepared: PreparedSignature, signatureVa
     throw new AppError('validation', `Chữ ký số (${cms.length} byte) vượt quá chỗ dành sẵn trong tệp PDF`);
   }
   // A prepared signature handed to a caller may be kept or retried: write into a copy. Our own
-  // one-shot path (signWithKey) writes in place to avoid copying a large file once more.
-  const out = inPlace ? prepared.pdf : Buffer.from(prepared.pdf);
+  // one-shot path (signWithKey) writes in place, into the update part only (the CMS is always in it).
+  const result = { fieldName: prepared.fieldName, signingTime: prepared.signingTime, timestamped };
+  const last = prepared.parts[prepared.parts.length - 1]!;
+  const lastStart = prepared.parts.slice(0, -1).reduce((a, p) => a + p.length, 0);
+  if (inPlace && prepared.contentsOffset >= lastStart) {
+    Buffer.from(last.buffer, last.byteOffset, last.byteLength).write(hex, prepared.contentsOffset - lastStart, 'latin1');
+    return joinedLazily(result, prepared.parts);
+  }
+  const out = Buffer.from(prepared.pdf);
   out.write(hex, prepared.contentsOffset, 'latin1');
-  return { pdf: out, fieldName: prepared.fieldName, signingTime: prepared.signingTime, timestamped };
+  return joinedLazily(result, [out]);
 }
 
 /** One call for keys we can use directly (local PKCS#12 or any KeySource). */
@@ -337,8 +370,10 @@ export function exportPrepared(p: PreparedSignature): { pdf: Buffer; meta: Recor
 export function importPrepared(pdf: Uint8Array, meta: Record<string, unknown>): PreparedSignature {
   const buf = (v: unknown) => Buffer.from(String(v), 'base64');
   const m = meta as Record<string, never>;
+  const whole = Buffer.from(pdf);
   const prepared: PreparedSignature = {
-    pdf: Buffer.from(pdf),
+    pdf: whole,
+    parts: [whole],
     fieldName: String(m.fieldName),
     contentsOffset: Number(m.contentsOffset),
     contentsHexLength: Number(m.contentsHexLength),

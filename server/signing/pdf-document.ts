@@ -2,11 +2,14 @@
 // encrypted files, files certified "no changes allowed" (DocMDP P=1), broken cross-reference data.
 // @cantoo/pdf-lib writes only changed objects after the original bytes (commit()), so earlier
 // signatures stay valid; plain pdf-lib save() would rewrite the file and break them (TOOLCHAIN.md).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, type PDFObject, type PDFFont } from '@cantoo/pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, type PDFObject } from '@cantoo/pdf-lib';
 import fontkit from '@cantoo/fontkit';
 import { AppError } from '../errors.ts';
 import { FONT_BOLD, FONT_ITALIC, FONT_REGULAR } from './sample-images.ts';
+import { LazyXrefError, openLazy } from './pdf-lazy.ts';
+import { DocumentFonts, type AppearanceFont } from './appearance-cache.ts';
 
 export type FontStyle = 'regular' | 'bold' | 'italic';
 const FONT_FILES: Record<FontStyle, string> = { regular: FONT_REGULAR, bold: FONT_BOLD, italic: FONT_ITALIC };
@@ -24,7 +27,7 @@ export interface OpenedPdf {
   doc: PDFDocument;
   /** DocMDP permission of a certification signature, if the document is certified. */
   docMdp?: number;
-  fonts: Map<FontStyle, PDFFont>;
+  fonts: DocumentFonts;
 }
 
 const BROKEN = 'Tệp PDF bị lỗi cấu trúc, không thể ký an toàn. Hãy mở và lưu lại tệp bằng phần mềm PDF rồi thử lại';
@@ -40,14 +43,38 @@ export function assertXrefUsable(pdf: Uint8Array): void {
   if (!/^\s*(xref\b|\d+\s+\d+\s+obj\b)/.test(head)) throw new AppError('validation', BROKEN);
 }
 
+const fullParse = new AsyncLocalStorage<boolean>();
+
+/**
+ * Runs `fn`, whose openForUpdate() reads the file through its cross-reference data (pdf-lazy.ts);
+ * when that data turns out inconsistent, runs `fn` again from scratch with pdf-lib's full parse.
+ * Nothing is written before `fn` returns, so the first attempt leaves nothing behind.
+ */
+export async function withParseFallback<T>(fn: () => Promise<T>): Promise<T> {
+  if (fullParse.getStore()) return fn();
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof LazyXrefError)) throw e;
+    return fullParse.run(true, fn);
+  }
+}
+
 export async function openForUpdate(pdf: Uint8Array, purpose: 'sign' | 'annotate'): Promise<OpenedPdf> {
   if (!(pdf.length > 8 && Buffer.from(pdf.subarray(0, 1024)).includes('%PDF-'))) {
     throw new AppError('validation', 'Tệp không phải là PDF');
   }
   assertXrefUsable(pdf);
-  let doc: PDFDocument;
+  let doc: PDFDocument | undefined;
+  if (!fullParse.getStore()) {
+    try {
+      doc = openLazy(pdf, true).doc;
+    } catch (e) {
+      if (!(e instanceof LazyXrefError)) throw e;
+    }
+  }
   try {
-    doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: false });
+    doc ??= await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: false });
   } catch {
     throw new AppError('validation', BROKEN);
   }
@@ -57,7 +84,8 @@ export async function openForUpdate(pdf: Uint8Array, purpose: 'sign' | 'annotate
   let pageCount = 0;
   try {
     pageCount = doc.getPageCount();
-  } catch {
+  } catch (e) {
+    if (e instanceof LazyXrefError) throw e;
     throw new AppError('validation', BROKEN);
   }
   if (pageCount === 0) throw new AppError('validation', 'Tệp PDF không có trang nào');
@@ -70,16 +98,12 @@ export async function openForUpdate(pdf: Uint8Array, purpose: 'sign' | 'annotate
   if (docMdp === 2 && purpose === 'annotate') {
     throw new AppError('validation', 'Văn bản đã được chứng thực chỉ cho phép ký và điền biểu mẫu (DocMDP P=2); không thể thêm số, ngày');
   }
-  return { doc, docMdp, fonts: new Map() };
+  return { doc, docMdp, fonts: new DocumentFonts(doc.context) };
 }
 
-export async function font(o: OpenedPdf, style: FontStyle): Promise<PDFFont> {
-  let f = o.fonts.get(style);
-  if (!f) {
-    f = await o.doc.embedFont(fontFile(style), { subset: true });
-    o.fonts.set(style, f);
-  }
-  return f;
+/** The shipped font of that style, subset (appearance-cache.ts keeps one subset per process). */
+export async function font(o: OpenedPdf, style: FontStyle): Promise<AppearanceFont> {
+  return o.fonts.font(style, () => fontFile(style));
 }
 
 function readDocMdp(doc: PDFDocument): number | undefined {
@@ -95,6 +119,27 @@ function readDocMdp(doc: PDFDocument): number | undefined {
     if (params) return 2; // default P is 2 (ISO 32000-1 Table 254)
   }
   return 2;
+}
+
+/**
+ * The incremental update section for the document's changes, and the original bytes it follows.
+ * commit() would also build original + update as a new array: on a 20 MB file that fresh
+ * allocation and copy cost several times the SHA-256 pass, so signing keeps the two parts apart.
+ */
+export async function saveUpdate(o: OpenedPdf): Promise<{ original: Uint8Array; update: Buffer }> {
+  const { doc } = o;
+  await o.fonts.flush();
+  const { snapshot, pdfFileDetails } = doc.context;
+  const original = pdfFileDetails.originalBytes;
+  if (!snapshot || !original) throw new Error('saveUpdate() needs a document opened for an incremental update');
+  const update = await doc.saveIncremental(snapshot, { useObjectStreams: false, objectsPerTick: Infinity });
+  return { original, update: Buffer.from(update.buffer, update.byteOffset, update.byteLength) };
+}
+
+/** Original bytes followed by the update, as one buffer (what commit() returns). */
+export async function commitIncremental(o: OpenedPdf): Promise<Buffer> {
+  const { original, update } = await saveUpdate(o);
+  return Buffer.concat([original, update]);
 }
 
 /** Marks an existing indirect object as changed so commit() writes it in the update section. */

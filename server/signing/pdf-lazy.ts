@@ -1,0 +1,248 @@
+// Opening a PDF through its cross-reference data instead of parsing every object.
+//
+// pdf-lib's PDFDocument.load() tokenises the whole file from the header to the end; on a 20 MB scan
+// that is most of a signature's cost, and on a 200 KB decision it is still several milliseconds per
+// signature. An incremental update only needs the trailer, the catalog, the page tree, one page, the
+// AcroForm — so this module reads the last trailer and the /Prev chain of xref sections (tables or
+// streams), and hands pdf-lib a PDFContext whose object map parses an object the first time it is
+// looked up, with pdf-lib's own object parser (PDFObjectParser, PDFXRefStreamParser,
+// PDFObjectStreamParser): no PDF syntax is parsed here by hand. Everything else (PDFDocument, pages,
+// commit() with its incremental writer) is pdf-lib unchanged.
+//
+// Any inconsistency (an xref offset that does not point at the object it names, a hybrid file, a
+// missing trailer) throws LazyXrefError; callers then fall back to the full parse, which tolerates
+// broken cross-reference data because it ignores it.
+import { PDFContext, PDFDict, PDFDocument, PDFName, PDFNumber, PDFObjectParser, PDFObjectStreamParser, PDFRawStream, PDFRef, PDFXRefStreamParser, type PDFObject } from '@cantoo/pdf-lib';
+
+export class LazyXrefError extends Error {}
+
+type Entry = { offset: number } | { stream: number } | { free: true };
+
+const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+const OBJ = ascii('obj');
+const XREF = ascii('xref');
+const TRAILER = ascii('trailer');
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+
+interface ByteStreamLike {
+  moveTo(offset: number): void;
+  peek(): number;
+  next(): number;
+  done(): boolean;
+}
+
+/** pdf-lib's object parser, positioned at byte offsets taken from the cross-reference data. */
+class OffsetReader extends PDFObjectParser {
+  static over(bytes: Uint8Array, ctx: PDFContext): OffsetReader {
+    // ByteStream is not exported from the package root: borrow the one forBytes() builds.
+    const stream = (PDFObjectParser.forBytes(bytes, ctx) as unknown as { bytes: ByteStreamLike }).bytes;
+    return new OffsetReader(stream as never, ctx);
+  }
+
+  private get stream(): ByteStreamLike {
+    return this.bytes as unknown as ByteStreamLike;
+  }
+
+  /** `N G obj <object>` at `offset`. */
+  indirectAt(offset: number): { ref: PDFRef; object: PDFObject } {
+    this.stream.moveTo(offset);
+    this.skipWhitespaceAndComments();
+    const num = this.parseRawInt();
+    this.skipWhitespaceAndComments();
+    const gen = this.parseRawInt();
+    this.skipWhitespaceAndComments();
+    if (!this.matchKeyword(OBJ)) throw new LazyXrefError(`no object at ${offset}`);
+    const ref = PDFRef.of(num, gen);
+    return { ref, object: this.parseObject(ref) };
+  }
+
+  /**
+   * A classic `xref … trailer <<…>>` section at `offset` (the same reading as pdf-lib's
+   * PDFParser.maybeParseCrossRefSection), or undefined when the offset holds something else.
+   */
+  tableAt(offset: number): { entries: [number, Entry][]; trailer: PDFDict } | undefined {
+    const s = this.stream;
+    s.moveTo(offset);
+    this.skipWhitespaceAndComments();
+    if (!this.matchKeyword(XREF)) return undefined;
+    this.skipWhitespaceAndComments();
+    const entries: [number, Entry][] = [];
+    let objectNumber = -1;
+    while (!s.done() && isDigit(s.peek())) {
+      const first = this.parseRawInt();
+      this.skipWhitespaceAndComments();
+      if (!isDigit(s.peek())) throw new LazyXrefError('bad xref subsection');
+      this.parseRawInt();
+      this.skipWhitespaceAndComments();
+      const b = s.peek();
+      if (b === 0x6e /* n */ || b === 0x66 /* f */) {
+        s.next();
+        if (objectNumber < 0) throw new LazyXrefError('xref entry before subsection');
+        entries.push([objectNumber, b === 0x6e ? { offset: first } : { free: true }]);
+        objectNumber += 1;
+      } else {
+        objectNumber = first;
+      }
+      this.skipWhitespaceAndComments();
+    }
+    if (!this.matchKeyword(TRAILER)) throw new LazyXrefError('xref table without trailer');
+    this.skipWhitespaceAndComments();
+    return { entries, trailer: this.parseDict() };
+  }
+}
+
+/** Object map that parses an object from the file the first time it is asked for. */
+class LazyObjects extends Map<PDFRef, PDFObject> {
+  private readonly tried = new Set<PDFRef>();
+  /** While an object stream is being unpacked: its number (only its current members are taken). */
+  private unpacking: number | undefined;
+
+  constructor(
+    private readonly xref: Map<number, Entry>,
+    private readonly reader: OffsetReader,
+  ) {
+    super();
+  }
+
+  override get(ref: PDFRef): PDFObject | undefined {
+    const v = super.get(ref);
+    if (v !== undefined || this.tried.has(ref)) return v;
+    this.tried.add(ref);
+    this.load(ref);
+    return super.get(ref);
+  }
+
+  override has(ref: PDFRef): boolean {
+    return this.get(ref) !== undefined;
+  }
+
+  override set(ref: PDFRef, obj: PDFObject): this {
+    if (this.unpacking !== undefined) {
+      // An old object stream may still hold superseded versions: keep only the current ones.
+      const e = this.xref.get(ref.objectNumber);
+      if (!e || !('stream' in e) || e.stream !== this.unpacking || super.get(ref) !== undefined) return this;
+    }
+    this.tried.add(ref);
+    return super.set(ref, obj);
+  }
+
+  private load(ref: PDFRef): void {
+    try {
+      this.loadFromFile(ref);
+    } catch (err) {
+      // Whatever went wrong, the caller retries with the full parse; never a half-read object.
+      throw err instanceof LazyXrefError ? err : new LazyXrefError(`object ${ref.objectNumber}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private loadFromFile(ref: PDFRef): void {
+    const e = this.xref.get(ref.objectNumber);
+    if (!e || 'free' in e) return;
+    if ('offset' in e) {
+      const { ref: found, object } = this.reader.indirectAt(e.offset);
+      if (found.objectNumber !== ref.objectNumber) throw new LazyXrefError(`xref points ${ref.objectNumber} at object ${found.objectNumber}`);
+      this.set(found, object);
+      return;
+    }
+    const container = this.xref.get(e.stream);
+    if (!container || !('offset' in container)) throw new LazyXrefError('object stream not found');
+    const { ref: sref, object } = this.reader.indirectAt(container.offset);
+    if (sref.objectNumber !== e.stream || !(object instanceof PDFRawStream) || object.dict.get(PDFName.of('Type')) !== PDFName.of('ObjStm')) {
+      throw new LazyXrefError('not an object stream');
+    }
+    this.unpacking = e.stream;
+    let failed: unknown;
+    try {
+      // Without a tick callback the parser never awaits: the whole stream is unpacked before this returns.
+      PDFObjectStreamParser.forStream(object)
+        .parseIntoContext()
+        .catch((err: unknown) => (failed = err));
+    } finally {
+      this.unpacking = undefined;
+    }
+    if (failed) throw new LazyXrefError('unreadable object stream');
+  }
+}
+
+function trailerValue(t: PDFDict, key: string): PDFObject | undefined {
+  return t.get(PDFName.of(key));
+}
+
+/** Offset after `startxref` in the last 2 KB (assertXrefUsable has already checked its shape). */
+export function lastStartXref(pdf: Uint8Array): number {
+  const tail = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).subarray(Math.max(0, pdf.length - 2048)).toString('latin1');
+  const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
+  if (!m) throw new LazyXrefError('no startxref');
+  return Number(m[1]);
+}
+
+export interface LazyPdf {
+  doc: PDFDocument;
+  /** Offsets of every xref section of the chain, newest first. */
+  sections: number[];
+}
+
+/**
+ * A PDFDocument over `pdf` that parses objects on demand. `forIncrementalUpdate` matches
+ * PDFDocument.load's option of the same name (snapshot taken, commit() available).
+ */
+export function openLazy(pdf: Uint8Array, forIncrementalUpdate: boolean): LazyPdf {
+  const ctx = PDFContext.create();
+  // As PDFParser does without a decryption key: an /Encrypt entry then stays visible to callers.
+  ctx.isDecrypted = false;
+  const reader = OffsetReader.over(pdf, ctx);
+  const xref = new Map<number, Entry>();
+  const sections: number[] = [];
+  const trailer: PDFContext['trailerInfo'] = {};
+  let size = 0;
+  let at: number | undefined = lastStartXref(pdf);
+  const first = at;
+  const take = (entries: [number, Entry][]) => {
+    for (const [n, e] of entries) if (!xref.has(n)) xref.set(n, e);
+  };
+  const mergeTrailer = (t: PDFDict) => {
+    for (const k of ['Root', 'Encrypt', 'Info', 'ID'] as const) if (trailer[k] === undefined && trailerValue(t, k) !== undefined) trailer[k] = trailerValue(t, k);
+    const s = t.get(PDFName.of('Size'));
+    if (s instanceof PDFNumber) {
+      if (!trailer.Size) trailer.Size = s;
+      size = Math.max(size, s.asNumber());
+    }
+  };
+  while (at !== undefined) {
+    if (sections.includes(at) || sections.length > 4096 || !(at > 0 && at < pdf.length)) throw new LazyXrefError('bad /Prev chain');
+    sections.push(at);
+    let t: PDFDict;
+    const table = reader.tableAt(at);
+    if (table) {
+      take(table.entries);
+      t = table.trailer;
+      // Hybrid-reference files (ISO 32000-1 §7.5.8.4): rare, and the full parse handles them.
+      if (t.get(PDFName.of('XRefStm'))) throw new LazyXrefError('hybrid xref');
+    } else {
+      const { object } = reader.indirectAt(at);
+      if (!(object instanceof PDFRawStream) || object.dict.get(PDFName.of('Type')) !== PDFName.of('XRef')) throw new LazyXrefError('startxref is neither a table nor a stream');
+      const saved = ctx.trailerInfo;
+      const entries = PDFXRefStreamParser.forStream(object).parseIntoContext();
+      ctx.trailerInfo = saved;
+      take(entries.map((e) => [e.ref.objectNumber, e.deleted ? { free: true } : e.inObjectStream ? { stream: e.offset } : { offset: e.offset }]));
+      t = object.dict;
+    }
+    mergeTrailer(t);
+    const prev = t.get(PDFName.of('Prev'));
+    at = prev instanceof PDFNumber ? prev.asNumber() : undefined;
+  }
+  if (!trailer.Root) throw new LazyXrefError('no /Root');
+  const objects = new LazyObjects(xref, reader);
+  (ctx as unknown as { indirectObjects: Map<PDFRef, PDFObject> }).indirectObjects = objects;
+  ctx.trailerInfo = trailer;
+  ctx.largestObjectNumber = Math.max(size - 1, ...xref.keys());
+  ctx.pdfFileDetails.pdfSize = pdf.length;
+  ctx.pdfFileDetails.prevStartXRef = first;
+  if (forIncrementalUpdate) ctx.pdfFileDetails.originalBytes = pdf;
+  // The constructor is private in the typings only; load() does the same after its full parse.
+  const Doc = PDFDocument as unknown as new (c: PDFContext, ignoreEncryption: boolean, updateMetadata: boolean, preserveXFA: boolean) => PDFDocument;
+  const doc = new Doc(ctx, true, false, false);
+  if (!(doc.catalog instanceof PDFDict)) throw new LazyXrefError('/Root is not a dictionary');
+  if (forIncrementalUpdate) doc.takeSnapshot();
+  return { doc, sections };
+}
