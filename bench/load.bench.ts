@@ -202,7 +202,9 @@ export async function runLoadBench(): Promise<LoadResult[]> {
     // Measured as in production: NODE_ENV=production caches compiled views (Express "view cache");
     // in development every page recompiles its Handlebars templates. Cookies without Secure (HTTP).
     const production = { NODE_ENV: 'production', SESSION_SECRET: 'load-bench-session-secret-0123456789abcdef', CREDENTIAL_KEY: '0'.repeat(64), COOKIE_SECURE: 'false' };
-    web = await startMeasuredWeb({ ...env, ...production }, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    // LOAD_NODE_ARGS: extra node flags for the measured process, to compare V8 settings.
+    const extraArgs = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    web = await startMeasuredWeb({ ...env, ...production }, [...extraArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
     print(`web process pid ${web.pid} (${process.env.LOAD_RUNTIME === 'tsx' ? 'tsx' : 'compiled, node dist/scripts/start.js'}) at ${web.url}; ${docs} seeded documents; ${seconds} s × ${connections} connections per run; queue ${process.env.REDIS_URL ? 'Redis' : 'PostgreSQL'}`);
     print(`web RSS after start: ${Math.round(web.rssMb())} MB`);
     const s: Session = await login(web.url!, 'tinh.vanthu');

@@ -1,22 +1,77 @@
 // File uploads (multipart/form-data), parsed in memory with hard limits, only for signed-in users
 // (an anonymous multipart body is refused before it is read). Parsing happens before the CSRF check
 // so that every form, with or without files, carries its token the same way.
+//
+// Memory: a request's files are held in memory from parsing until its answer (the content check and
+// the store read the bytes), so at most `concurrency` multipart requests are read and handled at
+// once; the others wait, unread, in the kernel's socket buffers (or in nginx's request buffer in
+// production: deploy/nginx.conf `proxy_request_buffering on`). Fifty 2 MB uploads at once then cost
+// a few in-flight files, not fifty; the CPU (content checks) is the bottleneck either way.
+import { availableParallelism } from 'node:os';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../errors.ts';
 import type { Upload } from '../services/file.service.ts';
 
-export function multipart(maxBytes: number, maxFiles = 20) {
+/** Default bound on multipart requests in flight: two per core. */
+export const DEFAULT_UPLOAD_CONCURRENCY = Math.max(2, 2 * availableParallelism());
+
+/** A counting semaphore: `acquire` resolves when a slot is free; the returned function frees it once. */
+export function slots(limit: number): { acquire(): Promise<() => void>; readonly inUse: number; readonly waiting: number } {
+  let inUse = 0;
+  const queue: (() => void)[] = [];
+  const release = () => {
+    const next = queue.shift();
+    if (next) next();
+    else inUse--;
+  };
+  return {
+    acquire() {
+      return new Promise((resolve) => {
+        const grant = () => {
+          let done = false;
+          resolve(() => {
+            if (done) return;
+            done = true;
+            release();
+          });
+        };
+        if (inUse < limit) {
+          inUse++;
+          grant();
+        } else queue.push(grant);
+      });
+    },
+    get inUse() {
+      return inUse;
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+}
+
+export function multipart(maxBytes: number, maxFiles = 20, concurrency = DEFAULT_UPLOAD_CONCURRENCY) {
   const parse = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: maxFiles, fields: 200, fieldSize: 100_000, parts: 250 } }).any();
+  const inFlight = slots(concurrency);
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.is('multipart/form-data')) return next();
     if (!req.actor) return next(new AppError('unauthenticated', 'Vui lòng đăng nhập.'));
-    parse(req, res, (err?: unknown) => {
-      if (!err) return next();
-      const code = (err as { code?: string }).code;
-      if (code === 'LIMIT_FILE_SIZE') return next(new AppError('too_large', `Tệp vượt quá giới hạn ${Math.round(maxBytes / 1048576)} MB.`));
-      if (code?.startsWith('LIMIT_')) return next(new AppError('too_large', 'Quá nhiều tệp hoặc dữ liệu trong một lần gửi.'));
-      next(new AppError('bad_request', 'Dữ liệu tải lên không đọc được.'));
+    void inFlight.acquire().then((release) => {
+      // Held until the answer is sent (or the client goes away): the files live until then.
+      res.once('finish', release);
+      res.once('close', release);
+      if (res.writableEnded || req.destroyed) {
+        release();
+        return;
+      }
+      parse(req, res, (err?: unknown) => {
+        if (!err) return next();
+        const code = (err as { code?: string }).code;
+        if (code === 'LIMIT_FILE_SIZE') return next(new AppError('too_large', `Tệp vượt quá giới hạn ${Math.round(maxBytes / 1048576)} MB.`));
+        if (code?.startsWith('LIMIT_')) return next(new AppError('too_large', 'Quá nhiều tệp hoặc dữ liệu trong một lần gửi.'));
+        next(new AppError('bad_request', 'Dữ liệu tải lên không đọc được.'));
+      });
     });
   };
 }

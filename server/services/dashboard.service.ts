@@ -2,7 +2,6 @@
 // whole subtree: province → districts → communes), a unit or a person — received, processed, on
 // time, late, overdue, near due; the monthly ranking of units, lowest first; urges per unit and
 // person; the share of documents exchanged electronically (target ≥ 90 %). Exports in CSV and XLSX.
-import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Executor } from '../db/database.ts';
 import { AppError } from '../errors.ts';
@@ -175,6 +174,8 @@ export function dashboardCsv(m: DashboardModel): string {
 }
 
 export async function dashboardXlsx(m: DashboardModel): Promise<Buffer> {
+  // Loaded on first export only: exceljs costs the web process ~12 MB resident (docs/PERFORMANCE.md).
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   wb.creator = 'VănThư';
   const sheet = wb.addWorksheet('Tổng hợp');

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import request from 'supertest';
+import { multipart, slots, uploadsOf } from '../../../server/middleware/multipart.ts';
+
+describe('multipart uploads are read and handled a bounded number at a time', () => {
+  it('a slot is granted at once while free, queued otherwise, and freed only once per holder', async () => {
+    const s = slots(2);
+    const a = await s.acquire();
+    const b = await s.acquire();
+    let third = false;
+    const c = s.acquire().then((r) => ((third = true), r));
+    await new Promise((r) => setImmediate(r));
+    expect(third).to.equal(false);
+    expect(s.waiting).to.equal(1);
+    a();
+    a(); // a second release by the same holder must not free another slot
+    const release = await c;
+    expect(third).to.equal(true);
+    expect(s.inUse).to.equal(2);
+    b();
+    release();
+    expect(s.inUse).to.equal(0);
+  });
+
+  it('with a bound of 2, six concurrent uploads all succeed with never more than 2 handled at once', async () => {
+    let now = 0;
+    let max = 0;
+    const app = express();
+    app.use((req: Request, _res: Response, next: NextFunction) => {
+      req.actor = { userId: '1', username: 'u', fullName: 'U', position: null, roles: [], activeAgencyId: null };
+      next();
+    });
+    app.use(multipart(1024 * 1024, 5, 2));
+    app.post('/up', async (req: Request, res: Response) => {
+      now++;
+      max = Math.max(max, now);
+      await new Promise((r) => setTimeout(r, 30));
+      now--;
+      res.json({ bytes: uploadsOf(req).reduce((n, u) => n + u.bytes.length, 0) });
+    });
+    const body = Buffer.alloc(200_000, 7);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => request(app).post('/up').attach('files', body, 'scan.pdf')));
+    expect(answers.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
+    expect(answers.map((r) => r.body.bytes)).to.deep.equal(Array(6).fill(200_000));
+    expect(max).to.equal(2);
+  });
+
+  it('frees the slot of a refused upload (over the size limit) so later uploads go through', async () => {
+    const app = express();
+    app.use((req: Request, _res: Response, next: NextFunction) => {
+      req.actor = { userId: '1', username: 'u', fullName: 'U', position: null, roles: [], activeAgencyId: null };
+      next();
+    });
+    app.use(multipart(1000, 5, 1));
+    app.post('/up', (req: Request, res: Response) => void res.json({ n: uploadsOf(req).length }));
+    app.use((err: Error & { code?: string }, _req: Request, res: Response, _next: NextFunction) => void res.status(413).json({ message: err.message }));
+    const big = await request(app).post('/up').attach('files', Buffer.alloc(5000), 'big.pdf');
+    expect(big.status).to.equal(413);
+    expect(big.body.message).to.match(/vượt quá giới hạn/);
+    const small = await request(app).post('/up').attach('files', Buffer.alloc(500, 1), 'small.pdf');
+    expect(small.status).to.equal(200);
+    expect(small.body.n).to.equal(1);
+  });
+});
