@@ -14,13 +14,13 @@ import { ensureAgencyLevels, seedDemoIfEmpty } from '../server/services/demo-see
 import type { AppContext } from '../server/app-context.ts';
 import { createApp } from '../server/app.ts';
 import { setAxisNode } from '../server/axis/axis-node.ts';
-import { loadAxisNodeFromEnv } from '../server/axis/node-config.ts';
+import { loadAxisNode } from '../server/axis/node-config.ts';
 import { ensureAxisAgencies } from '../server/services/axis.service.ts';
 import { startWorkers } from '../workers/host.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel).child({ process: 'axis-node' });
-const node = loadAxisNodeFromEnv();
+const node = loadAxisNode(config.axisNodeConfig);
 if (!node) throw new Error('AXIS_NODE_CONFIG chưa được đặt.');
 if (!config.databaseUrl) throw new Error('DATABASE_URL chưa được đặt.');
 const pool = createPool(config.databaseUrl, config.databasePoolSize);

@@ -40,6 +40,7 @@ const schema = z.object({
     .optional(),
   TRUST_ROOTS: z.string().optional(),
   TSA_URL: z.string().url().optional(),
+  AXIS_NODE_CONFIG: z.string().optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('VănThư <vanthu@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,6 +71,8 @@ export interface Config {
   credentialKey: Buffer;
   trustRoots: string[];
   tsaUrl: string | undefined;
+  /** Path of the axis node JSON (server/axis/node-config.ts); unset = standalone node. */
+  axisNodeConfig: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
   logLevel: string;
@@ -127,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     credentialKey: Buffer.from(e.CREDENTIAL_KEY ?? DEV_CREDENTIAL_KEY, 'hex'),
     trustRoots: e.TRUST_ROOTS ? e.TRUST_ROOTS.split(',').map((s) => s.trim()).filter(Boolean) : [],
     tsaUrl: e.TSA_URL,
+    axisNodeConfig: e.AXIS_NODE_CONFIG,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,

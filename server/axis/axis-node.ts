@@ -1,7 +1,8 @@
-// The node configuration in use by one application context: read once from AXIS_NODE_CONFIG, or
+// The node configuration in use by one application context: read once from the file named by
+// config.axisNodeConfig (AXIS_NODE_CONFIG), or
 // set by the node entry script and the tests.
 import type { AppContext } from '../app-context.ts';
-import { loadAxisNodeFromEnv, type AxisNode } from './node-config.ts';
+import { loadAxisNode, type AxisNode } from './node-config.ts';
 import type { RouteTable } from './routing.ts';
 import './http-transport.ts';
 
@@ -17,7 +18,7 @@ export function setAxisNode(ctx: AppContext, node: AxisNode | null): void {
 export function axisNodeOf(ctx: AppContext): AxisNode | null {
   if (nodes.has(ctx)) return nodes.get(ctx)!;
   if (byDatabase.has(ctx.db)) return byDatabase.get(ctx.db)!;
-  const node = loadAxisNodeFromEnv();
+  const node = loadAxisNode(ctx.config?.axisNodeConfig);
   setAxisNode(ctx, node);
   return node;
 }

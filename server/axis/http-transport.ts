@@ -54,7 +54,8 @@ export interface NodeRequestHeaders {
   get(name: string): string | undefined;
 }
 
-export type NodeAuth = { ok: true; peer: AxisPeer; recipientCode: string; trace: TraceHeader[] } | { ok: false; reason: string };
+/** `requestId`: SHA-256 of the request signature, remembered for the clock window (replay protection). */
+export type NodeAuth = { ok: true; peer: AxisPeer; recipientCode: string; trace: TraceHeader[]; requestId: string } | { ok: false; reason: string };
 
 /** The receiving side of the signed request: which peer sent it, and is the signature good. */
 export function authenticateNodeRequest(node: AxisNode, method: string, path: string, headers: NodeRequestHeaders, body: Buffer): NodeAuth {
@@ -85,5 +86,5 @@ export function authenticateNodeRequest(node: AxisNode, method: string, path: st
   }
   if (!Array.isArray(parsedTrace) || !parsedTrace.every((t) => t && typeof t.OrganId === 'string' && typeof t.Timestamp === 'string')) return { ok: false, reason: 'Danh sách TraceHeader không hợp lệ.' };
   if (!recipientCode) return { ok: false, reason: 'Thiếu mã cơ quan nhận.' };
-  return { ok: true, peer, recipientCode, trace: parsedTrace };
+  return { ok: true, peer, recipientCode, trace: parsedTrace, requestId: sha256Hex(signature) };
 }

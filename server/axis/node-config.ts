@@ -1,6 +1,6 @@
 // Configuration of this deployment as a node of the interconnection axis (issue 5 item 4). Read
-// from the JSON file named by AXIS_NODE_CONFIG (server/config.ts belongs to the platform; this
-// module validates its own file with zod and reports every bad field at once). Without the
+// from the JSON file named by AXIS_NODE_CONFIG (read by server/config.ts as `axisNodeConfig`; this
+// module validates the file itself with zod and reports every bad field at once). Without the
 // variable the node is standalone: outbox rows wait until a route is configured.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -115,9 +115,8 @@ export function parseAxisNodeConfig(raw: unknown, baseDir = process.cwd()): Axis
   };
 }
 
-/** Reads AXIS_NODE_CONFIG (a JSON file; relative paths inside it are relative to the file). */
-export function loadAxisNodeFromEnv(env: NodeJS.ProcessEnv = process.env): AxisNode | null {
-  const file = env.AXIS_NODE_CONFIG;
+/** Reads the node file (config.axisNodeConfig, from AXIS_NODE_CONFIG); relative paths inside it are relative to the file. */
+export function loadAxisNode(file: string | undefined): AxisNode | null {
   if (!file) return null;
   const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   return parseAxisNodeConfig(raw, path.dirname(path.resolve(file)));

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
 import { axisNodeOf } from '../axis/axis-node.ts';
 import { authenticateNodeRequest, PACKAGES_PATH } from '../axis/http-transport.ts';
-import { axisOverview, receivePackage } from '../services/axis.service.ts';
+import { axisOverview, receivePackage, rememberNodeRequest } from '../services/axis.service.ts';
 
 export function axisNodeController(ctx: AppContext) {
   return {
@@ -16,6 +16,12 @@ export function axisNodeController(ctx: AppContext) {
       if (!auth.ok) {
         ctx.logger.warn({ node: req.get('x-axis-node'), reason: auth.reason }, 'axis: node request refused');
         return res.status(401).json({ outcome: 'error', reason: auth.reason });
+      }
+      // The same signed request twice (captured and replayed inside the clock window) is refused;
+      // a sender's genuine retry is signed again with a new date, so it is a new request.
+      if (!(await rememberNodeRequest(ctx, auth.peer.nodeId, auth.requestId))) {
+        ctx.logger.warn({ node: auth.peer.nodeId }, 'axis: replayed node request refused');
+        return res.status(401).json({ outcome: 'error', reason: 'Yêu cầu này đã được nhận trước đó (phát lại yêu cầu đã ký); không xử lý lại.' });
       }
       const result = await receivePackage(ctx, { bytes: body, recipientCode: auth.recipientCode, trace: auth.trace, fromNode: auth.peer.nodeId });
       return res.status(result.outcome === 'accepted' ? 200 : 422).json(result);

@@ -7,6 +7,17 @@ import type { AxisInboxRow, AxisInboxTable, AxisOutboxRow, AxisOutboxTable } fro
 export const AXIS_NOTIFY_CHANNEL = 'axis_outbox';
 
 export const axisRepository = {
+  /** Remembers a signed request; false when it was seen already (a replay inside the window). */
+  async rememberRequest(db: Executor, peer: string, requestId: string): Promise<boolean> {
+    const r = await db.insertInto('axisRequestSeen').values({ peer, requestId }).onConflict((oc) => oc.columns(['peer', 'requestId']).doNothing()).returning('peer').executeTakeFirst();
+    return r !== undefined;
+  },
+
+  /** Forgets requests older than the window: their dates are refused by the clock check anyway. */
+  async forgetRequestsBefore(db: Executor, before: Date): Promise<void> {
+    await db.deleteFrom('axisRequestSeen').where('seenAt', '<', before).execute();
+  },
+
   async insertOutbox(db: Executor, row: Insertable<AxisOutboxTable>): Promise<string> {
     const r = await db.insertInto('axisOutbox').values(row).returning('id').executeTakeFirstOrThrow();
     return r.id;

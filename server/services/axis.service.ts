@@ -12,7 +12,7 @@ import { AppError } from '../errors.ts';
 import { documentTypeByName } from '../domain/document-types.ts';
 import { todayInVietnam } from '../domain/vietnam-time.ts';
 import { createWorkingCalendar } from '../domain/working-calendar.ts';
-import { parseEdxml, parseEdxmlDate, toEdxmlTimestamp, verifyPackageSignature, type ParsedEdxml, type ParsedDocumentPackage, type TraceHeader } from '../axis/edxml/index.ts';
+import { parseEdxml, parseEdxmlDocument, parseEdxmlDate, toEdxmlTimestamp, verifyPackageSignature, type ParsedEdxml, type ParsedDocumentPackage, type TraceHeader, type VerifyPackageResult } from '../axis/edxml/index.ts';
 import { axisNodeOf, routeTableOf } from '../axis/axis-node.ts';
 import { checkTrace, routeFor } from '../axis/routing.ts';
 import { connectorFor, TransientDeliveryError } from '../axis/connector.ts';
@@ -221,11 +221,11 @@ interface Checked {
  */
 async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage): Promise<Checked> {
   const s = node.settings;
-  const verdict = verifyPackageSignature(a.bytes, { trustRoots: node.trustRoots, includeSignedContent: true, limits: { maxPackageBytes: s.maxPackageBytes } });
-  if (!verdict.valid || !verdict.trusted || !verdict.signedContent) throw new Refusal(`Chữ ký số của gói tin không hợp lệ: ${verdict.reason}`);
+  const verdict = verifyPackageSignature(a.bytes, { trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: s.maxPackageBytes } });
+  if (!verdict.valid || !verdict.trusted || !(verdict.document || verdict.signedContent)) throw new Refusal(`Chữ ký số của gói tin không hợp lệ: ${verdict.reason}`);
   let parsed: ParsedEdxml;
   try {
-    parsed = await parseEdxml(verdict.signedContent, { includeContent: true, limits: { maxPackageBytes: s.maxPackageBytes, maxAttachmentBytes: s.maxAttachmentBytes, maxTotalAttachmentBytes: s.maxAttachmentBytes * 4 } });
+    parsed = await parseSigned(node, verdict);
   } catch (e) {
     throw new Refusal(`Gói tin không đúng QCVN 102:2016: ${(e as Error).message}`);
   }
@@ -255,20 +255,70 @@ async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage)
     throw new Refusal(`Thông tin văn bản không hợp lệ: ${(e as Error).message}`);
   }
   const uploads: Upload[] = parsed.attachments.map((f) => ({ fileName: f.AttachmentName || f.fileName, bytes: f.content! }));
-  try {
-    await prepareUploads(uploads, s.maxAttachmentBytes);
-  } catch (e) {
-    throw new Refusal(`Tệp đính kèm không được chấp nhận: ${(e as Error).message}`);
+  for (const [i, u] of uploads.entries()) {
+    const sha = parsed.attachments[i]!.sha256;
+    if (fileChecks.get(`${sha}:${s.maxAttachmentBytes}`)) continue;
+    try {
+      await prepareUploads([u], s.maxAttachmentBytes);
+    } catch (e) {
+      throw new Refusal(`Tệp đính kèm không được chấp nhận: ${(e as Error).message}`);
+    }
+    fileChecks.set(`${sha}:${s.maxAttachmentBytes}`, true);
   }
   if (s.verifyPdfSignatures) {
     for (const f of parsed.attachments) {
       if (!f.content || f.content.subarray(0, 5).toString('latin1') !== '%PDF-') continue;
       if (!f.content.includes('/ByteRange')) continue; // unsigned PDF: nothing to verify
-      const report = await verifyPdf(f.content, { trustRoots: node.trustRoots, crls: node.crls });
+      const verdicts = pdfVerdictsOf(node);
+      let report = verdicts.get(f.sha256);
+      if (!report) {
+        report = await verifyPdf(f.content, { trustRoots: node.trustRoots, crls: node.crls });
+        verdicts.set(f.sha256, report);
+      }
       if (report.verdict === 'invalid') throw new Refusal(`Chữ ký số trong tệp ${f.AttachmentName} không hợp lệ: ${report.message}`);
     }
   }
   return { parsed, agencyId: agency.id, uploads };
+}
+
+/**
+ * Verdicts on attachment content, by SHA-256: a document released to many agencies of one node
+ * (or re-sent, updated, replaced) carries the same files again, and checking a PDF (pdf-lib and
+ * pdfjs open it; every CMS signature and chain verified) costs far more than the rest of a
+ * package. File checks depend on the bytes only; PDF signature verdicts also on the time and the
+ * CRLs, so they are kept for 5 minutes.
+ */
+class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+  ) {}
+  get(key: string): V | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.until < Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, until: Date.now() + this.ttlMs });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+}
+const fileChecks = new TtlCache<true>(24 * 3600_000, 2000);
+/** Per node configuration: the verdict depends on its trust roots and CRLs. */
+const pdfVerdicts = new WeakMap<AxisNode, TtlCache<Awaited<ReturnType<typeof verifyPdf>>>>();
+function pdfVerdictsOf(node: AxisNode): TtlCache<Awaited<ReturnType<typeof verifyPdf>>> {
+  let c = pdfVerdicts.get(node);
+  if (!c) pdfVerdicts.set(node, (c = new TtlCache(5 * 60_000, 500)));
+  return c;
 }
 
 /**
@@ -434,9 +484,19 @@ function metadataOf(p: ParsedDocumentPackage): Record<string, unknown> {
 
 /** Re-reads a stored package (after a restart): verified again, then parsed from the signed content. */
 async function reparse(node: AxisNode, row: AxisInboxRow): Promise<ParsedEdxml> {
-  const v = verifyPackageSignature(row.package, { trustRoots: node.trustRoots, includeSignedContent: true, limits: { maxPackageBytes: node.settings.maxPackageBytes } });
-  if (!v.valid || !v.signedContent) throw new AppError('validation', `Gói tin đã lưu không còn hợp lệ: ${v.reason}`);
-  return parseEdxml(v.signedContent, { includeContent: true, limits: { maxPackageBytes: node.settings.maxPackageBytes, maxAttachmentBytes: node.settings.maxAttachmentBytes, maxTotalAttachmentBytes: node.settings.maxAttachmentBytes * 4 } });
+  const v = verifyPackageSignature(row.package, { trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: node.settings.maxPackageBytes } });
+  if (!v.valid || !(v.document || v.signedContent)) throw new AppError('validation', `Gói tin đã lưu không còn hợp lệ: ${v.reason}`);
+  return parseSigned(node, v);
+}
+
+/**
+ * The package as signed: read from the verified DOM (whose canonical form gave the signed digest)
+ * or, when the signature needed the general verifier, from the signed canonical text.
+ */
+function parseSigned(node: AxisNode, v: VerifyPackageResult): Promise<ParsedEdxml> {
+  const s = node.settings;
+  const opts = { includeContent: true, limits: { maxPackageBytes: s.maxPackageBytes, maxAttachmentBytes: s.maxAttachmentBytes, maxTotalAttachmentBytes: s.maxAttachmentBytes * 4 } };
+  return v.document ? parseEdxmlDocument(v.document, opts) : parseEdxml(v.signedContent!, opts);
 }
 
 /** Turns a stored package into workflow changes (the processor of 'axis.process-inbox'). Idempotent. */
@@ -593,12 +653,20 @@ async function applyRecallRequest(ctx: AppContext, row: AxisInboxRow, reason: st
 // ───────────────────────────── sweep ─────────────────────────────
 
 /** Re-enqueues what is due (Redis may have lost it), processes stored packages, flags late recipients. */
+/** Replay protection beyond the clock window: false when this signed request was seen already. */
+export function rememberNodeRequest(ctx: AppContext, peer: string, requestId: string): Promise<boolean> {
+  return axisRepository.rememberRequest(ctx.db, peer, requestId);
+}
+
 export async function sweepAxis(ctx: AppContext, opts: { limit?: number } = {}): Promise<{ outbox: number; inbox: number; flagged: number }> {
   const limit = opts.limit ?? 500;
   const due = await axisRepository.duePending(ctx.db, limit);
   const inbox = await axisRepository.unprocessedInbox(ctx.db, STALE_PROCESSING_MS, limit);
   await enqueueAxis(ctx, { outbox: due.map((d) => d.id), inbox: inbox.map((d) => d.id) });
   const flagged = await flagLateRecipients(ctx);
+  // Signed requests older than twice the clock window can no longer pass the date check.
+  const node = axisNodeOf(ctx);
+  if (node) await axisRepository.forgetRequestsBefore(ctx.db, new Date(Date.now() - 2 * node.settings.clockSkewMs));
   return { outbox: due.length, inbox: inbox.length, flagged };
 }
 

@@ -17,7 +17,7 @@ import { setAxisNode } from '../../server/axis/axis-node.ts';
 import { AXIS_HEADERS, sha256Hex, signRequest } from '../../server/axis/request-signing.ts';
 import { PACKAGES_PATH } from '../../server/axis/http-transport.ts';
 import { buildDocumentPackage, buildStatusPackage, signPackage, toEdxmlTimestamp, type DocumentPackageInput } from '../../server/axis/edxml/index.ts';
-import { deliverOutbox, flagLateRecipients, processInbox } from '../../server/services/axis.service.ts';
+import { deliverOutbox, flagLateRecipients, processInbox, sweepAxis } from '../../server/services/axis.service.ts';
 import { loadPkcs12 } from '../../server/signing/key-source.ts';
 import { signAttachment } from '../../server/signing/operations.ts';
 import { repoRoot } from '../fixtures/axis/harness.ts';
@@ -183,6 +183,26 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     expect((await post(xml, { nodeKey: other.keyPem })).status).to.equal(401);
     expect((await post(xml, { nodeId: 'unknown-node' })).status).to.equal(401);
     expect((await post(xml, { date: new Date(Date.now() - 3600_000).toISOString() })).status).to.equal(401);
+  });
+
+  it('refuses the same signed request replayed inside the clock window, and forgets it after the window', async () => {
+    const xml = await signed(model());
+    const date = new Date().toISOString();
+    const first = await post(xml, { date });
+    expect(first.status, first.text).to.equal(200);
+    const inboxBefore = await count('axisInbox');
+    const replay = await post(xml, { date });
+    expect(replay.status).to.equal(401);
+    expect(replay.body.reason).to.match(/phát lại/);
+    expect(await count('axisInbox')).to.equal(inboxBefore);
+    // A genuine retry is signed again (new date): the same receipt id, as for any redelivery.
+    const retry = await post(xml, { date: new Date(Date.now() + 1).toISOString() });
+    expect(retry.status).to.equal(200);
+    expect(retry.body.receiptId).to.equal(first.body.receiptId);
+    // The sweep forgets requests older than twice the window; they would fail the date check anyway.
+    await t.ctx.db.updateTable('axisRequestSeen').set({ seenAt: new Date(Date.now() - 3600_000) }).execute();
+    await sweepAxis(t.ctx);
+    expect(Number((await t.ctx.db.selectFrom('axisRequestSeen').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).to.equal(0);
   });
 
   it('applies receipts to the sender side only for documents this node sent', async () => {

@@ -1,7 +1,7 @@
 // Reader for incoming edXML packages (QCVN 102:2016/BTTTT). Tolerant of the quirks real systems send
 // (DOMAIN.md §5), each one recorded as a warning, and strict about safety and about the fields
 // without which a package cannot be registered: those refuse the package with an AppError.
-import type { Element } from '@xmldom/xmldom';
+import type { Document, Element } from '@xmldom/xmldom';
 import { AppError } from '../../errors.ts';
 import {
   decodeBase64Strict,
@@ -491,6 +491,18 @@ export async function parseEdxml(input: Uint8Array | string, opts: ParseOptions 
   const decoded = decodePackageText(input, limits.maxPackageBytes);
   scanMarkup(decoded.text, limits);
   const doc = parseXmlDocument(decoded.text);
+  return readPackage(doc, decoded.warnings, limits, opts);
+}
+
+/**
+ * Read a package from a document already decoded, scanned and parsed by the safe path (as
+ * `verifyPackageSignature(…, { includeDocument: true })` returns it): no second parse.
+ */
+export async function parseEdxmlDocument(doc: Document, opts: ParseOptions = {}): Promise<ParsedEdxml> {
+  return readPackage(doc, [], { ...DEFAULT_LIMITS, ...opts.limits }, opts);
+}
+
+async function readPackage(doc: Document, decodedWarnings: EdxmlWarning[], limits: EdxmlLimits, opts: ParseOptions): Promise<ParsedEdxml> {
   const root = doc.documentElement as Element;
   if (root.localName !== 'edXML') {
     throw new AppError('validation', `Không phải gói tin edXML: phần tử gốc là "${root.localName}".`, { root: root.localName });
@@ -503,7 +515,7 @@ export async function parseEdxml(input: Uint8Array | string, opts: ParseOptions 
     );
   }
   const r = new Reader();
-  r.warnings.push(...decoded.warnings);
+  r.warnings.push(...decodedWarnings);
   const envelope = r.child(root, 'edXMLEnvelope');
   const header = r.child(envelope, 'edXMLHeader');
   const mh = r.child(header, 'MessageHeader');

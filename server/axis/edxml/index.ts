@@ -8,7 +8,7 @@ export {
   toEdxmlTimestamp,
   edxmlTimestampToDate,
 } from './edxml-dates.ts';
-export { parseEdxml } from './edxml-parser.ts';
+export { parseEdxml, parseEdxmlDocument } from './edxml-parser.ts';
 export {
   buildDocumentPackage,
   buildStatusPackage,

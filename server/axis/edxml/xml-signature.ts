@@ -2,9 +2,9 @@
 // edXMLHeader/Signature). One Reference with URI="" covers the whole document (header, manifest and
 // AttachmentEncoded), so changing any header field or any attachment breaks it. Algorithms follow
 // circular 15/2025/TT-BKHCN via DOMAIN.md §4: RSA ≥ 2048 with SHA-256 or stronger, never SHA-1.
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import type { Element } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { X509Certificate, createHash, createPrivateKey, randomBytes, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { Document, Element, Node as XmlNode, Text } from '@xmldom/xmldom';
+import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { AppError } from '../../errors.ts';
 import { DEFAULT_LIMITS, EDXML_NS, XMLDSIG_NS, type EdxmlLimits } from './edxml-model.ts';
 import { decodePackageText, parseXmlDocument, scanMarkup } from './xml-safety.ts';
@@ -50,6 +50,10 @@ export interface VerifyPackageOptions {
    * is exactly what was signed, whatever the two parser versions might disagree on.
    */
   includeSignedContent?: boolean;
+  /** Return the verified DOM (`document`) instead of the canonical text when the fast path applies. */
+  includeDocument?: boolean;
+  /** Always use xml-crypto's general verifier (tests compare it with the fast path). */
+  generalVerifier?: boolean;
 }
 
 export interface VerifyPackageResult {
@@ -66,6 +70,12 @@ export interface VerifyPackageResult {
   certificate?: { serialNumber: string; issuer: string; validFrom: string; validTo: string; fingerprint256: string };
   /** Only when valid and asked for: the signed document, canonicalised, without the signature. */
   signedContent?: string;
+  /**
+   * Only when valid and asked for (`includeDocument`): the parsed document whose canonical form
+   * (without the Signature element) produced the signed digest. Reading the package from this DOM
+   * is reading exactly what was signed, without serialising and parsing it a second time.
+   */
+  document?: Document;
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -180,6 +190,102 @@ export function signPackage(xml: string, opts: SignPackageOptions): string {
   return sig.getSignedXml();
 }
 
+const hasElementChild = (el: Element | undefined): boolean => {
+  for (let n = el?.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) return true;
+  return false;
+};
+
+/** Text nodes at least this long (the Base64 attachments) are hashed beside the canonical text. */
+const BIG_TEXT = 2048;
+/** Characters that C14N escapes in text (https://www.w3.org/TR/xml-c14n#ProcessingModel). */
+const ESCAPED_IN_TEXT = /[&<>\r]/;
+
+/**
+ * SHA digest of the exclusive canonical form of the document without `sigEl` (the enveloped
+ * transform), computed with xml-crypto's canonicaliser. Large text nodes that C14N leaves unchanged
+ * (Base64 attachments: no `&`, `<`, `>` or CR) are swapped for unique random markers while the
+ * canonicaliser runs and hashed in place afterwards: the digest is that of the same canonical
+ * text, without the canonicaliser building and copying a string of the whole attachment (most of
+ * the cost of verifying a package with a 200 KB PDF). The DOM is restored before returning.
+ */
+function envelopedDigest(root: Element, sigEl: Element, algorithm: 'sha256' | 'sha512'): Buffer {
+  const hash = createHash(algorithm);
+  withoutSignature(root, sigEl, (canonical, swapped) => {
+    let pos = 0;
+    for (const { marker, data } of swapped) {
+      const at = canonical.indexOf(marker, pos);
+      // The marker is random and generated here, so it cannot come from the package; be strict anyway.
+      if (at < 0 || canonical.indexOf(marker, at + marker.length) >= 0) throw new Error('canonical marker not unique');
+      hash.update(canonical.slice(pos, at), 'utf8');
+      hash.update(data, 'utf8');
+      pos = at + marker.length;
+    }
+    hash.update(canonical.slice(pos), 'utf8');
+  }, true);
+  return hash.digest();
+}
+
+/** The canonical text of the document without the signature (slow: whole attachments in one string). */
+function canonicalWithoutSignature(root: Element, sigEl: Element): string {
+  let out = '';
+  withoutSignature(root, sigEl, (canonical) => (out = canonical), false);
+  return out;
+}
+
+function withoutSignature(root: Element, sigEl: Element, use: (canonical: string, swapped: { marker: string; data: string }[]) => void, swapBig: boolean): void {
+  const parent = sigEl.parentNode!;
+  const next = sigEl.nextSibling;
+  const swapped: { node: Text; marker: string; data: string }[] = [];
+  parent.removeChild(sigEl);
+  try {
+    if (swapBig) {
+      const nonce = randomBytes(16).toString('hex');
+      // Document order, so the markers appear in the canonical text in the order of `swapped`.
+      const visit = (n: XmlNode): void => {
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          if (c.nodeType === 1) visit(c);
+          else if (c.nodeType === 3) {
+            const t = c as Text;
+            if (t.data.length >= BIG_TEXT && !ESCAPED_IN_TEXT.test(t.data)) swapped.push({ node: t, marker: `vanthu${nonce}m${swapped.length}x`, data: t.data });
+          }
+        }
+      };
+      visit(root);
+      for (const s of swapped) s.node.data = s.marker;
+    }
+    const canonical = new ExclusiveCanonicalization().process(root as unknown as Parameters<ExclusiveCanonicalization['process']>[0], {});
+    use(canonical, swapped);
+  } finally {
+    for (const s of swapped) s.node.data = s.data;
+    parent.insertBefore(sigEl, next);
+  }
+}
+
+/**
+ * Core validation (XMLDSig §3.2) of an enveloped, exclusive-C14N signature over the whole document:
+ * reference digest, then the RSA signature over the canonical SignedInfo. Null when both hold,
+ * otherwise the reason.
+ */
+function verifyEnvelopedExcC14n(root: Element, sigEl: Element, signedInfo: Element, ref: Element, publicKey: KeyObject, signatureMethod: string, digestMethod: string): string | null {
+  const expected = Buffer.from((findChild(ref, XMLDSIG_NS, 'DigestValue')?.textContent ?? '').replace(/\s+/g, ''), 'base64');
+  let actual: Buffer;
+  try {
+    actual = envelopedDigest(root, sigEl, digestMethod === ALG.sha512 ? 'sha512' : 'sha256');
+  } catch (e) {
+    return `Không kiểm tra được chữ ký: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return 'Nội dung gói tin đã bị thay đổi sau khi ký (giá trị băm không khớp).';
+  const canonicalSignedInfo = new ExclusiveCanonicalization().process(signedInfo as unknown as Parameters<ExclusiveCanonicalization['process']>[0], {});
+  const value = Buffer.from((findChild(sigEl, XMLDSIG_NS, 'SignatureValue')?.textContent ?? '').replace(/\s+/g, ''), 'base64');
+  let good = false;
+  try {
+    good = cryptoVerify(signatureMethod === ALG.rsaSha512 ? 'sha512' : 'sha256', Buffer.from(canonicalSignedInfo, 'utf8'), publicKey, value);
+  } catch {
+    good = false;
+  }
+  return good ? null : 'Giá trị chữ ký không đúng: phần thông tin ký đã bị sửa hoặc chứng thư không phải của người ký.';
+}
+
 function chainsToRoot(signer: X509Certificate, extra: X509Certificate[], roots: X509Certificate[], at: number): boolean {
   const validAt = (c: X509Certificate): boolean => at >= Date.parse(c.validFrom) && at <= Date.parse(c.validTo);
   let current = signer;
@@ -280,32 +386,51 @@ export function verifyPackageSignature(xml: string | Uint8Array, opts: VerifyPac
     return result(e instanceof Error ? e.message : String(e), withCert);
   }
 
-  const verifier = new SignedXml({ publicCert: cert.publicKey.export({ format: 'pem', type: 'spki' }), getCertFromKeyInfo: () => null });
-  // Defence in depth: the library itself must not accept anything weaker than we checked above.
-  verifier.SignatureAlgorithms = {
-    [ALG.rsaSha256]: verifier.SignatureAlgorithms[ALG.rsaSha256]!,
-    [ALG.rsaSha512]: verifier.SignatureAlgorithms[ALG.rsaSha512]!,
-  };
-  verifier.HashAlgorithms = {
-    [ALG.sha256]: verifier.HashAlgorithms[ALG.sha256]!,
-    [ALG.sha512]: verifier.HashAlgorithms[ALG.sha512]!,
-  };
-  try {
-    verifier.loadSignature(sigEl as unknown as Parameters<SignedXml['loadSignature']>[0]);
-    if (!verifier.checkSignature(text)) {
-      return result('Nội dung gói tin đã bị thay đổi sau khi ký (giá trị băm không khớp).', withCert);
+  let signedContent: { signedContent?: string; document?: Document } = {};
+  const transformEls = findChildren(findChild(ref, XMLDSIG_NS, 'Transforms'), XMLDSIG_NS, 'Transform');
+  const c14nEl = findChild(signedInfo, XMLDSIG_NS, 'CanonicalizationMethod');
+  // What we sign (and what most systems send): enveloped + exclusive C14N, no InclusiveNamespaces.
+  const fastPath =
+    !opts.generalVerifier &&
+    c14n === ALG.excC14n &&
+    transforms.length === 2 &&
+    transforms[0] === ALG.enveloped &&
+    transforms[1] === ALG.excC14n &&
+    !hasElementChild(c14nEl) &&
+    !transformEls.some(hasElementChild);
+  if (fastPath) {
+    const fail = verifyEnvelopedExcC14n(root, sigEl, signedInfo!, ref, cert.publicKey, signatureMethod, digestMethod);
+    if (fail) return result(fail, withCert);
+    if (opts.includeDocument) signedContent = { document: doc };
+    else if (opts.includeSignedContent) signedContent = { signedContent: canonicalWithoutSignature(root, sigEl) };
+  } else {
+    const verifier = new SignedXml({ publicCert: cert.publicKey.export({ format: 'pem', type: 'spki' }), getCertFromKeyInfo: () => null });
+    // Defence in depth: the library itself must not accept anything weaker than we checked above.
+    verifier.SignatureAlgorithms = {
+      [ALG.rsaSha256]: verifier.SignatureAlgorithms[ALG.rsaSha256]!,
+      [ALG.rsaSha512]: verifier.SignatureAlgorithms[ALG.rsaSha512]!,
+    };
+    verifier.HashAlgorithms = {
+      [ALG.sha256]: verifier.HashAlgorithms[ALG.sha256]!,
+      [ALG.sha512]: verifier.HashAlgorithms[ALG.sha512]!,
+    };
+    try {
+      verifier.loadSignature(sigEl as unknown as Parameters<SignedXml['loadSignature']>[0]);
+      if (!verifier.checkSignature(text)) {
+        return result('Nội dung gói tin đã bị thay đổi sau khi ký (giá trị băm không khớp).', withCert);
+      }
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      return result(
+        msg.includes('signature value')
+          ? 'Giá trị chữ ký không đúng: phần thông tin ký đã bị sửa hoặc chứng thư không phải của người ký.'
+          : `Không kiểm tra được chữ ký: ${msg}`,
+        withCert,
+      );
     }
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    return result(
-      msg.includes('signature value')
-        ? 'Giá trị chữ ký không đúng: phần thông tin ký đã bị sửa hoặc chứng thư không phải của người ký.'
-        : `Không kiểm tra được chữ ký: ${msg}`,
-      withCert,
-    );
+    if (opts.includeSignedContent || opts.includeDocument) signedContent = { signedContent: verifier.getSignedReferences()[0] };
   }
 
-  const signedContent = opts.includeSignedContent ? { signedContent: verifier.getSignedReferences()[0] } : {};
   const at = (opts.at ?? new Date()).getTime();
   if (at < Date.parse(cert.validFrom) || at > Date.parse(cert.validTo)) {
     return result(`Chứng thư số không có hiệu lực tại thời điểm kiểm tra (${cert.validFrom} – ${cert.validTo}).`, withCert);

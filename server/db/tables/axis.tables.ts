@@ -57,9 +57,17 @@ export interface AxisInboxTable {
   processedAt: Timestamp | null;
 }
 
+/** Signed node requests seen inside the clock window (replay protection). */
+export interface AxisRequestSeenTable {
+  peer: string;
+  requestId: string;
+  seenAt: Generated<Date>;
+}
+
 export interface AxisTables {
   axisOutbox: AxisOutboxTable;
   axisInbox: AxisInboxTable;
+  axisRequestSeen: AxisRequestSeenTable;
 }
 
 export type AxisOutboxRow = Selectable<AxisOutboxTable>;

@@ -1,6 +1,7 @@
 // The sending agency's enveloped XMLDSig signature (QCVN 102:2016 edXMLHeader/Signature): valid when
 // intact, invalid as soon as any header field or attachment byte changes.
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DOMParser, XMLSerializer, type Element } from '@xmldom/xmldom';
@@ -10,6 +11,7 @@ import {
   buildStatusPackage,
   EDXML_NS,
   parseEdxml,
+  parseEdxmlDocument,
   signPackage,
   verifyPackageSignature,
 } from '../../../server/axis/edxml/index.ts';
@@ -71,6 +73,38 @@ describe('edXML package signature (XMLDSig, RSA-SHA256)', function () {
     expect(fromSigned.package).to.deep.equal(fromBytes.package);
     expect(fromSigned.attachments).to.deep.equal(fromBytes.attachments);
     expect(verifyPackageSignature(signed).signedContent).to.equal(undefined);
+  });
+
+  it('gives the same verdicts on the fast path (attachments hashed beside the canonical text) as xml-crypto', async function () {
+    const big = signPackage(await buildDocumentPackage({ ...sampleDocument(), Attachments: [{ AttachmentName: 'a.pdf', ContentType: 'application/pdf', Content: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(40_000)]) }, { AttachmentName: 'b.txt', ContentType: 'text/plain', Content: Buffer.from(randomBytes(6_000).toString('hex')) }] }), agency);
+    const b64 = /<edXML:ContentTransferEncoded[^>]*>([^<]+)</.exec(big)![1]!;
+    expect(b64.length).to.be.greaterThan(2048);
+    const flip = b64.slice(0, 100) + (b64[100] === 'A' ? 'B' : 'A') + b64.slice(101);
+    const variants = {
+      intact: big,
+      'attachment byte': big.replace(b64, flip),
+      'comment in attachment': big.replace(b64, `${b64.slice(0, 3000)}<!-- x -->${b64.slice(3000)}`),
+      'second attachment dropped': big.replace(/<Attachment>(?:(?!<Attachment>)[\s\S])*?b\.txt[\s\S]*?<\/Attachment>/, ''),
+      subject: big.replace('<edXML:Subject>', '<edXML:Subject>X'),
+    };
+    const verdicts: Record<string, [boolean, boolean]> = {};
+    for (const [name, xml] of Object.entries(variants)) {
+      verdicts[name] = [verifyPackageSignature(xml).valid, verifyPackageSignature(xml, { generalVerifier: true }).valid];
+    }
+    expect(verdicts).to.deep.equal({ intact: [true, true], 'attachment byte': [false, false], 'comment in attachment': [true, true], 'second attachment dropped': [false, false], subject: [false, false] });
+  });
+
+  it('returns the verified document, read as the same package as the signed content, comments ignored', async function () {
+    const withComment = signed.replace('<edXML:Subject>', '<edXML:Subject><!-- chú thích -->');
+    const r = verifyPackageSignature(withComment, { includeDocument: true });
+    expect(r.valid, r.reason).to.equal(true);
+    expect(r.document).to.not.equal(undefined);
+    const fromDom = await parseEdxmlDocument(r.document!, { includeContent: true });
+    const fromSigned = await parseEdxml(verifyPackageSignature(withComment, { includeSignedContent: true }).signedContent!, { includeContent: true });
+    expect(fromDom.package).to.deep.equal(fromSigned.package);
+    expect(fromDom.attachments).to.deep.equal(fromSigned.attachments);
+    // The DOM is given back whole (the signature was only set aside while hashing).
+    expect(r.document!.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue').length).to.equal(1);
   });
 
   it('signs and verifies status packages too', function () {
