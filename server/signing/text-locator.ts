@@ -1,7 +1,6 @@
 // Finds lines of text and their positions with pdfjs-dist (legacy build for Node 20,
 // isEvalSupported:false per TOOLCHAIN.md). pdfjs splits runs of spaces into separate items, so a
 // "line" is the union of the items sharing a baseline on one page.
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { searchKey } from './vn-format.ts';
 
 export interface TextLine {
@@ -35,6 +34,9 @@ export async function extractLines(
   opts: { lastPageFirst?: boolean; stopWhen?: (pageLines: TextLine[]) => boolean } = {},
 ): Promise<{ pageCount: number; lines: TextLine[] }> {
   // pdfjs may transfer/detach the buffer it is given: always hand it a copy.
+  // pdfjs (≈ 1 s to load on a busy machine) loads only when text positions are needed: signing an
+  // attachment or verifying never does.
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = getDocument({ data: new Uint8Array(pdf), isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: 0 });
   const doc = await task.promise;
   try {

@@ -1,14 +1,18 @@
 // `vanthu certs sample`, `vanthu sign`, `vanthu stamp-number`, `vanthu verify`: the signing module
 // from the command line. Passphrases come from an environment variable (never argv, which `ps` shows).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
 
 // The signing stack (pdf-lib, pdfjs, pkijs, fontkit) loads only when a signing command runs, so the
-// other `vanthu` commands start without it.
-const signing = () => import('../../signing/index.ts');
+// other `vanthu` commands start without it; each command loads only the modules it uses (the
+// sample-PKI generator and its node-forge stay out of `sign` and `verify`).
+const operations = () => import('../../signing/operations.ts');
+const keys = () => import('../../signing/key-source.ts');
+const verifier = () => import('../../signing/verify.ts');
+const samplePki = () => import('../../signing/sample-pki.ts');
 const images = () => import('../../signing/sample-images.ts');
 const pki = () => import('../../signing/pki-util.ts');
 
@@ -25,9 +29,14 @@ function readInput(path: string): Buffer {
 }
 
 /** Write to a temporary name then rename, so a failed run never leaves a half-written PDF. */
-function writeAtomically(path: string, data: Uint8Array): void {
+function writeAtomically(path: string, ...parts: Uint8Array[]): void {
   const tmp = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const p of parts) for (let done = 0; done < p.length; ) done += writeSync(fd, p, done, p.length - done);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
@@ -38,7 +47,7 @@ export function registerSigningCommands(program: Command): void {
     .description('Tạo bộ chứng thư số THỬ NGHIỆM (không dùng cho thực tế)')
     .option('--out <dir>', 'thư mục đích', join(repoRoot, 'certs-sample'))
     .action(async (o: { out: string }) => {
-      const { generateSamplePki } = await signing();
+      const { generateSamplePki } = await samplePki();
       const manifest = await generateSamplePki(resolve(o.out));
       out(`Đã tạo PKI thử nghiệm (${manifest.entries.length} chứng thư) tại ${resolve(o.out)}\nMật khẩu PKCS#12 (chỉ để thử): ${manifest.passphrase}\n`);
     });
@@ -61,8 +70,7 @@ export function registerSigningCommands(program: Command): void {
     .option('--tsa <url>', 'máy chủ dấu thời gian RFC 3161 (PAdES B-T)')
     .option('--crl <file>', 'CRL của đơn vị cấp: từ chối ký nếu chứng thư đã bị thu hồi (lặp lại được)', collect, [] as string[])
     .action(async (o: Record<string, string | undefined> & { crl: string[] }) => {
-      const { loadPkcs12, signAsAgency, signAsLeader, signAttachment, stampNumber } = await signing();
-      const { drawSealPng, drawSignaturePng } = await images();
+      const [{ signAsAgency, signAsLeader, signAttachment, stampNumber }, { loadPkcs12 }] = await Promise.all([operations(), keys()]);
       const { parseCertificate, readName } = await pki();
       const passphrase = process.env[o.passphraseEnv!];
       if (passphrase === undefined) throw new AppError('validation', `Biến môi trường ${o.passphraseEnv} chưa được đặt`);
@@ -77,7 +85,7 @@ export function registerSigningCommands(program: Command): void {
         result = await signAsLeader(input, key, {
           position: o.position!,
           signerName: o.name,
-          signatureImage: image ?? drawSignaturePng(o.name ?? subject.commonName ?? ''),
+          signatureImage: image ?? (await images()).drawSignaturePng(o.name ?? subject.commonName ?? ''),
           tsaUrl: o.tsa,
           crls,
         });
@@ -87,7 +95,7 @@ export function registerSigningCommands(program: Command): void {
           if (!o.date) throw new AppError('validation', 'Cần --date khi ghi số (--number)');
           pdf = await stampNumber(pdf, { number: o.number, date: o.date, place: o.place });
         }
-        result = await signAsAgency(pdf, key, { sealImage: image ?? drawSealPng(subject.organization ?? subject.commonName ?? ''), tsaUrl: o.tsa, crls });
+        result = await signAsAgency(pdf, key, { sealImage: image ?? (await images()).drawSealPng(subject.organization ?? subject.commonName ?? ''), tsaUrl: o.tsa, crls });
       } else if (o.as === 'attachment') {
         const notation = o.notation ?? o.number;
         if (!notation) throw new AppError('validation', 'Cần --notation (số ký hiệu văn bản chính) khi ký tài liệu kèm theo');
@@ -95,7 +103,8 @@ export function registerSigningCommands(program: Command): void {
       } else {
         throw new AppError('validation', '--as phải là leader, agency hoặc attachment');
       }
-      writeAtomically(o.out!, result.pdf);
+      // The input untouched, then the appended update: no copy of a large file in memory.
+      writeAtomically(o.out!, ...result.parts);
       out(`Đã ký: ${o.out} (trường ${result.fieldName}${result.timestamped ? ', có dấu thời gian' : ''})\n`);
     });
 
@@ -108,7 +117,7 @@ export function registerSigningCommands(program: Command): void {
     .requiredOption('--date <YYYY-MM-DD>', 'ngày ban hành')
     .option('--place <text>', 'địa danh, ví dụ "Nghệ An"')
     .action(async (o: { in: string; out: string; number: string; date: string; place?: string }) => {
-      const { stampNumber } = await signing();
+      const { stampNumber } = await operations();
       const pdf = await stampNumber(readInput(o.in), { number: o.number, date: o.date, place: o.place });
       writeAtomically(o.out, pdf);
       out(`Đã ghi số ${o.number}: ${o.out}\n`);
@@ -122,7 +131,7 @@ export function registerSigningCommands(program: Command): void {
     .option('--crl <file>', 'danh sách thu hồi CRL (lặp lại được)', collect, [] as string[])
     .option('--json', 'in JSON: mỗi chữ ký một dòng, dòng cuối là kết luận')
     .action(async (o: { in: string; trust: string[]; crl: string[]; json?: boolean }) => {
-      const { verifyPdf } = await signing();
+      const { verifyPdf } = await verifier();
       const report = await verifyPdf(readInput(o.in), { trustRoots: o.trust.map(readInput), crls: o.crl.map(readInput) });
       if (o.json) {
         for (const s of report.signatures) out(`${JSON.stringify(s)}\n`);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDecree30Pdf } from '../../fixtures/signing/decree30-pdf.ts';
 import { PASS, cert, repoRoot, tmp } from './helpers.ts';
@@ -53,5 +53,28 @@ describe('The vanthu signing commands', function () {
     expect(r.stderr).to.include('Mật khẩu chứng thư số không đúng');
     expect(existsSync(join(dir, 'x.pdf'))).to.equal(false);
     expect(readFileSync(join(dir, 'a.pdf')).equals(before)).to.equal(true);
+  });
+
+  it('runs sign/verify from a cached bundle that is rebuilt when one of its sources changes', async () => {
+    const cache = join(dir, 'cli-cache');
+    const env = { VANTHU_CLI_CACHE: cache };
+    writeFileSync(join(dir, 'u.pdf'), await makeDecree30Pdf());
+    const first = vanthu(['verify', '--in', join(dir, 'u.pdf'), '--json'], env);
+    expect(first.status).to.equal(1); // unsigned: not "valid"
+    expect(first.stdout).to.include('"verdict":"unsigned"');
+    const bundle = join(cache, 'signing-main.mjs');
+    expect(existsSync(bundle)).to.equal(true);
+    const inputs = (JSON.parse(readFileSync(join(cache, 'inputs.json'), 'utf8')) as { inputs: [string, string][] }).inputs.map(([p]) => p);
+    const source = join(repoRoot, 'server/signing/vn-format.ts');
+    expect(inputs).to.include(source);
+    const built = statSync(bundle).mtimeMs;
+    const again = vanthu(['verify', '--in', join(dir, 'u.pdf'), '--json'], env);
+    expect(again.status).to.equal(1);
+    expect(statSync(bundle).mtimeMs, 'fresh bundle reused').to.equal(built);
+    const s = statSync(source);
+    utimesSync(source, s.atime, new Date(Date.now() + 2000));
+    const rebuilt = vanthu(['verify', '--in', join(dir, 'u.pdf'), '--json'], env);
+    expect(rebuilt.status).to.equal(1);
+    expect(statSync(bundle).mtimeMs, 'stale bundle rebuilt').to.be.greaterThan(built);
   });
 });
