@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import * as sealedChainMigration from '../../migrations/2026_11_28_06_45_00_audit_sealed_chain.ts';
+import { GENESIS_HASH, auditHash } from '../../server/domain/audit-chain.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { appendAudit, sealAuditChain, verifyAuditChain } from '../../server/services/audit.service.ts';
 
@@ -168,5 +171,42 @@ describe('audit chain sealing (entries chained after commit, no global lock)', f
       await sql`alter table audit_log enable trigger audit_log_append_only`.execute(trx);
     });
     expect(await verifyAuditChain(t.db)).to.include({ ok: false, brokenId: String(later[1]!.id) });
+  });
+});
+
+describe('audit chain migration to sealing (2026_11_28_06_45_00_audit_sealed_chain)', function () {
+  this.timeout(60_000);
+  let t: TestDatabase;
+  before(async () => {
+    t = await createTestDatabase();
+  });
+  after(async () => t.close());
+
+  it('keeps the entries chained before it, in id order, and continues the chain from their last hash', async () => {
+    const raw = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 1 }) }) });
+    try {
+      await sealedChainMigration.down(raw);
+      // Entries as the old appendAudit wrote them: id from the sequence, chained under the global lock.
+      let prev = GENESIS_HASH;
+      const old: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const id = String((await sql<{ id: string }>`select nextval('audit_log_id_seq')::text as id`.execute(raw)).rows[0]!.id);
+        const content = { id, at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, i)).toISOString(), actorUserId: null, actorLabel: 'cũ', agencyId: null, action: 'test.old', entityType: 'test', entityId: String(i), before: null, after: { i, tên: 'Nghệ An' } };
+        const hash = auditHash(prev, content);
+        await sql`insert into audit_log (id, at, actor_user_id, actor_label, agency_id, action, entity_type, entity_id, before, after, prev_hash, hash)
+                  values (${id}, ${content.at}, null, ${content.actorLabel}, null, ${content.action}, ${content.entityType}, ${content.entityId}, 'null'::jsonb, ${JSON.stringify(content.after)}::jsonb, ${prev}, ${hash})`.execute(raw);
+        old.push(hash);
+        prev = hash;
+      }
+      await sealedChainMigration.up(raw);
+    } finally {
+      await raw.destroy();
+    }
+    expect(await verifyAuditChain(t.db)).to.deep.equal({ ok: true, count: 5, unsealed: 0 });
+    await t.db.transaction().execute((trx) => appendAudit(trx, { actor: { userId: null, label: 'mới' }, action: 'test.new', entityType: 'test', entityId: 1 }));
+    expect(await verifyAuditChain(t.db)).to.deep.equal({ ok: true, count: 6, unsealed: 0 });
+    const rows = await t.db.selectFrom('auditLog').select(['seq', 'prevHash', 'hash', 'action']).orderBy('seq').execute();
+    expect(rows.map((r) => Number(r.seq))).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    expect(rows[5]).to.include({ action: 'test.new', prevHash: rows[4]!.hash });
   });
 });
