@@ -110,6 +110,18 @@ const ISSUERS: [string, string][] = [
 const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Vũ', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương', 'Lý'];
 const MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Quốc', 'Thị Thu', 'Hữu', 'Thanh', 'Ngọc', 'Xuân'];
 const GIVEN = ['An', 'Bình', 'Cường', 'Dũng', 'Đông', 'Giang', 'Hà', 'Hải', 'Hùng', 'Hương', 'Khải', 'Lan', 'Long', 'Mai', 'Nam', 'Phúc', 'Quang', 'Sơn', 'Tâm', 'Thảo', 'Tuấn', 'Việt', 'Yến', 'Ánh'];
+const BENCH_UNITS: [string, string][] = [
+  ['Phòng Kinh tế', 'KT'],
+  ['Phòng Nội chính', 'NC'],
+  ['Phòng Nông nghiệp', 'NN'],
+  ['Phòng Công nghiệp - Xây dựng', 'CN'],
+  ['Phòng Tài chính - Kế hoạch', 'TCKH'],
+  ['Phòng Hành chính - Tổ chức', 'HCTC'],
+  ['Phòng Quản trị - Tài vụ', 'QTTV'],
+  ['Ban Tiếp công dân', 'TCD'],
+  ['Trung tâm Phục vụ hành chính công', 'PVHCC'],
+  ['Phòng Khoa giáo', 'KG'],
+];
 const INCOMING_STATES = ['received', 'registered', 'presented', 'assigned', 'in_progress', 'done', 'done', 'done'];
 const OUTGOING_STATES = ['draft', 'in_review', 'awaiting_signature', 'numbered', 'released', 'released', 'released', 'released'];
 
@@ -121,7 +133,14 @@ export async function seedDocuments(url: string, count: number): Promise<void> {
   await client.connect();
   try {
     const agencies = (await client.query<{ id: string }>('select id from agency order by id')).rows.map((r) => r.id);
-        const have = Number((await client.query('select count(*) from document')).rows[0].count);
+    // A People's Committee has a dozen or so units (phòng, ban): the demo tree has two or three per
+    // agency, which would put a third of a province's documents on one unit's desk.
+    for (const a of agencies) {
+      for (const [name, abbr] of BENCH_UNITS) {
+        await client.query('insert into unit (agency_id, name, abbreviation) values ($1, $2, $3) on conflict do nothing', [a, name, abbr]);
+      }
+    }
+    const have = Number((await client.query('select count(*) from document')).rows[0].count);
     if (have >= count) {
       print(`already ${have.toLocaleString('en')} documents: nothing to do (drop database vanthu_bench to start again)`);
       return;
@@ -140,14 +159,14 @@ export async function seedDocuments(url: string, count: number): Promise<void> {
     const t0 = performance.now();
     for (const ix of indexes) await client.query(`drop index if exists ${ix.indexname}`);
     try {
-      // g drives every choice through coprime strides, so combinations spread evenly.
+      // g drives the vocabulary choices through coprime strides, so combinations spread evenly.
       await client.query(`
         with v as (
           select ${arr(subjects)} as subj, ${arr(subjects.map(foldDiacritics))} as subj_f,
                  ${arr(ISSUERS.map((i) => i[0]))} as iss, ${arr(ISSUERS.map((i) => foldDiacritics(i[0])))} as iss_f,
                  ${arr(ISSUERS.map((i) => i[1]))} as iss_abbr, ${arr(ISSUERS.map((i) => foldDiacritics(i[1])))} as iss_abbr_f,
                  ${arr(signers)} as sig, ${arr(signers.map(foldDiacritics))} as sig_f,
-                 ${arr(types.map((t) => t[0]))} as tcode, ${arr(types.map((t) => t[1]))} as tname,
+                 ${arr(types.map((t) => t[0]))} as tcode, ${arr(types.map((t) => t[1]))} as tname, ${arr(types.map((t) => foldDiacritics(t[1])))} as tname_f,
                  ${arr(types.map((t) => t[2] ?? ''))} as tabbr, ${arr(types.map((t) => foldDiacritics(t[2] ?? '')))} as tabbr_f,
                  ${arr(INCOMING_STATES)} as ist, ${arr(OUTGOING_STATES)} as ost,
                  array[${agencies.join(',')}]::bigint[] as ag
@@ -156,55 +175,87 @@ export async function seedDocuments(url: string, count: number): Promise<void> {
             (1 + (g * 7919) % ${subjects.length})::int as si, (1 + (g * 31) % ${ISSUERS.length})::int as ii, (1 + (g * 13) % ${signers.length})::int as gi,
             (1 + (g * 17) % ${types.length})::int as ti, (g % 3 <> 0) as incoming,
             -- 40 % of the documents belong to the province, the rest spread over the other agencies.
-            case when g % 5 < 2 then ag[least(2, array_length(ag, 1))] else ag[(1 + (g * 11) % array_length(ag, 1))::int] end as agency,
+            -- hashint8 decorrelates the choices that strides would tie together (agency, state, relations).
+            case when g % 5 < 2 then ag[least(2, array_length(ag, 1))] else ag[(1 + (hashint8(g) & 2147483647) % array_length(ag, 1))::int] end as agency,
             1 + (g * 97) % 999 as num, date '2024-01-01' + ((g * 37) % 1060)::int as pdate
           from generate_series(${have + 1}::bigint, ${have + n}::bigint) g, v
         )
         insert into document (agency_id, direction, state, type_code, type_name, code_number, code_notation, promulgation_date,
           subject, issuer_name, signer_full_name, signer_position, urgency, due_date, created_by, created_at, registered_at, search_folded)
         select agency, case when incoming then 'incoming' else 'outgoing' end,
-          case when incoming then ist[(1 + (g * 5) % 8)::int] else ost[(1 + (g * 5) % 8)::int] end,
+          case when incoming then ist[(1 + (hashint8(g * 3) & 2147483647) % 8)::int] else ost[(1 + (hashint8(g * 3) & 2147483647) % 8)::int] end,
           tcode[ti], tname[ti], num::text,
           case when tabbr[ti] = '' then iss_abbr[ii] || '-VP' else tabbr[ti] || '-' || iss_abbr[ii] end,
           pdate, subj[si], iss[ii], sig[gi], 'Phó Chủ tịch',
           case when g % 50 = 0 then 3 when g % 20 = 0 then 2 when g % 10 = 0 then 1 else 0 end,
           case when g % 4 = 0 then pdate + 15 else null end,
           null, pdate + interval '1 day', pdate + interval '1 day 2 hours',
-          subj_f[si] || ' ' || num || '/' || case when tabbr_f[ti] = '' then lower(iss_abbr_f[ii]) || '-vp' else lower(tabbr_f[ti]) || '-' || lower(iss_abbr_f[ii]) end
+          -- As searchFoldedOf writes it: type name, subject, number/notation, issuer, signer.
+          lower(tname_f[ti]) || ' ' || subj_f[si] || ' ' || num || '/' || case when tabbr_f[ti] = '' then lower(iss_abbr_f[ii]) || '-vp' else lower(tabbr_f[ti]) || '-' || lower(iss_abbr_f[ii]) end
             || ' ' || iss_f[ii] || ' ' || sig_f[gi]
         from g`);
       const t1 = performance.now();
       print(`inserted ${n.toLocaleString('en')} documents in ${((t1 - t0) / 1000).toFixed(1)} s`);
-      // Assignments: one in ten incoming documents goes to a unit of its agency (lead), one in forty
-      // also to a person for information.
+      // Relations, as the workflows leave them (issue 3 item 6). Every incoming document being or
+      // having been handled (assigned, in progress, done) has one lead unit of its agency; one in
+      // five also a co-handling unit; one in thirty a personal co-handling by the agency's first
+      // specialist, one in forty that specialist for information. Handling deadlines: ten days after
+      // registration for handled ones; for open ones around today, so that some are overdue.
+      // Outgoing documents carry their drafting unit; one in fifty was drafted by that specialist.
+      // The triggers that keep document_access and access_keys are off during the load; both are
+      // rebuilt in one pass afterwards (the migration's backfill).
+      await client.query('alter table document disable trigger user');
+      await client.query('alter table document_assignment disable trigger user');
+      const firstSpecialist = `(select user_id from user_role r where r.agency_id = d.agency_id and r.role = 'specialist' order by user_id limit 1)`;
+      const unitOf = (salt: number) => `(select u.id from unit u where u.agency_id = d.agency_id order by u.id offset (hashint8(d.id * ${salt}) & 2147483647) % greatest(1, (select count(*) from unit c where c.agency_id = d.agency_id)) limit 1)`;
+      const mine = `d.id > ${have} and d.direction = 'incoming' and d.state in ('assigned', 'in_progress', 'done')`;
       await client.query(`
         insert into document_assignment (document_id, kind, unit_id, deadline, active, created_at)
-        select d.id, 'lead', u.id, d.due_date, true, d.registered_at
-        from document d
-        join lateral (select id from unit where agency_id = d.agency_id order by id offset (d.id % 3) limit 1) u on true
-        where d.id > (select coalesce(max(document_id), 0) from document_assignment) and d.direction = 'incoming' and d.id % 10 = 0`);
+        select d.id, 'lead', ${unitOf(7)}, d.due_date, true, d.registered_at from document d where ${mine}`);
       await client.query(`
-        insert into document_assignment (document_id, kind, user_id, active, created_at)
-        select d.id, 'info', r.user_id, true, d.registered_at
-        from document d
-        join lateral (select user_id from user_role where agency_id = d.agency_id and role = 'specialist' order by user_id limit 1) r on true
-        where d.direction = 'incoming' and d.id % 40 = 0
-          and not exists (select 1 from document_assignment a where a.document_id = d.id and a.kind = 'info')`);
-      // Authors: incoming documents arrive (no author here); one outgoing document in fifty was
-      // drafted by the agency's first specialist, the rest by people outside the demo users.
+        insert into document_assignment (document_id, kind, unit_id, deadline, active, created_at)
+        select d.id, 'co', ${unitOf(11)}, d.due_date, true, d.registered_at from document d
+        where ${mine} and (hashint8(d.id * 13) & 2147483647) % 5 = 0 and ${unitOf(11)} <> ${unitOf(7)}`);
+      for (const [kind, every, salt] of [['co', 30, 17], ['info', 40, 19]] as const) {
+        await client.query(`
+          insert into document_assignment (document_id, kind, user_id, deadline, active, created_at)
+          select d.id, '${kind}', ${firstSpecialist}, ${kind === 'co' ? 'd.due_date' : 'null'}, true, d.registered_at from document d
+          where ${mine} and (hashint8(d.id * ${salt}) & 2147483647) % ${every} = 0 and ${firstSpecialist} is not null`);
+      }
       await client.query(`
-        update document d set created_by = r.user_id
-        from (select distinct on (agency_id) agency_id, user_id from user_role where role = 'specialist' order by agency_id, user_id) r
-        where d.agency_id = r.agency_id and d.direction = 'outgoing' and d.id % 50 = 0 and d.id > ${have}`);
+        update document d set handling_deadline = case when d.state = 'done' then (d.registered_at + interval '10 days')::date
+          else current_date + ((hashint8(d.id * 23) & 2147483647) % 40 - 5)::int end
+        where ${mine}`);
+      await client.query(`
+        update document d set drafting_unit_id = ${unitOf(29)},
+          created_by = case when (hashint8(d.id * 31) & 2147483647) % 50 = 0 then ${firstSpecialist} else null end
+        where d.id > ${have} and d.direction = 'outgoing'`);
+      await client.query(`
+        insert into document_access (principal_kind, principal_id, document_id, agency_id, direction, state, urgency, handling_deadline)
+        select s.principal_kind, s.principal_id, d.id, d.agency_id, d.direction, d.state, d.urgency, d.handling_deadline
+        from document_access_source s join document d on d.id = s.document_id
+        where d.id > ${have}
+        on conflict do nothing`);
+      await client.query(`
+        update document d set access_keys = k.keys
+        from (
+          select document_id, array_agg(key order by key) as keys
+          from (select document_id, case principal_kind when 'user' then 'u:' when 'unit' then 'n:' else 'd:' end || principal_id as key from document_access where document_id > ${have}) a
+          group by document_id
+        ) k
+        where d.id = k.document_id`);
       print(`assignments and authors in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     } finally {
-      // Put the indexes back even when the load failed: the database stays usable.
+      // Put the triggers and the indexes back even when the load failed: the database stays usable.
+      await client.query('alter table document enable trigger user');
+      await client.query('alter table document_assignment enable trigger user');
       const t2 = performance.now();
       for (const ix of indexes) await client.query(ix.indexdef.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '));
       print(`${indexes.length} indexes rebuilt in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
     }
     await client.query('analyze document');
     await client.query('analyze document_assignment');
+    await client.query('analyze document_access');
     print(`total ${((performance.now() - t0) / 1000).toFixed(1)} s; ${count.toLocaleString('en')} documents in the bench database`);
   } finally {
     await client.end();

@@ -202,10 +202,13 @@ function criteriaFilter<Q extends SelectQueryBuilder<DocumentD, 'd', object>>(qu
  *   are common ("quyết định" over a million documents), under a short statement timeout;
  * 2. if that times out, matches are rare: read them all through the trigram index and sort them.
  * The timeout bounds the cost of a wrong first guess; both plans give the same rows.
- * In agencies seen through relations only, the person's own rows of document_access are the
- * candidates instead (a few thousand at most), each matched once: see narrowPage.
+ * In agencies seen through relations only (specialists, heads), the same two plans run on the
+ * person's own documents: the first walks their rows of document_access backwards (one walk per
+ * principal: the person, their units, the units they head); the second intersects the trigram
+ * bitmap with the GIN index of document.access_keys. Both are bounded by what the person sees
+ * (tens of thousands of documents at most), not by the agency's million.
  */
-export const SEARCH_TUNING = { orderedTimeoutMs: 40, narrowActorExtraMs: 0, denseMatches: 2_000 };
+export const SEARCH_TUNING = { orderedTimeoutMs: 40, narrowOrderedTimeoutMs: 15, denseMatches: 2_000 };
 
 type PlanMode = 'bitmap' | 'ordered';
 
@@ -233,6 +236,9 @@ async function withPlan<T>(db: Executor, mode: PlanMode, timeoutMs: number, fn: 
 const isTimeout = (e: unknown): boolean => (e as { code?: string }).code === '57014';
 
 type RankedRow = SearchRow & { phase: 0 | 1 };
+
+/** Agencies seen whole, or agencies seen through the person's relations only. */
+type Branch = { wide: string[] } | { narrow: NarrowScope[] };
 
 /** Result order: exact-diacritic matches first, then newest first (ids compared as numbers). */
 const resultOrder = (a: RankedRow, b: RankedRow): number => a.phase - b.phase || (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0);
@@ -274,8 +280,8 @@ export const searchRepository = {
     const narrow = c.agencyId ? scope.narrow.filter((n) => n.agencyId === String(c.agencyId)) : scope.narrow;
     const want = limit + 1;
     const rows: RankedRow[] = [];
-    if (wide.length) rows.push(...(await this.widePage(db, wide, c, after, want)));
-    if (narrow.length) rows.push(...(await this.narrowPage(db, actor, narrow, c, after, want)));
+    if (wide.length) rows.push(...(await this.branchPage(db, actor, { wide }, c, after, want)));
+    if (narrow.length) rows.push(...(await this.branchPage(db, actor, { narrow }, c, after, want)));
     rows.sort(resultOrder);
     const more = rows.length > limit;
     const pageRows = rows.slice(0, limit);
@@ -283,73 +289,89 @@ export const searchRepository = {
     return { rows: pageRows.map(({ phase: _p, ...r }) => r), next: more && last ? { phase: last.phase, id: last.id } : null };
   },
 
-  /** Up to `want` matches in agencies seen whole, in result order (see SEARCH_TUNING above). */
-  async widePage(db: Executor, agencies: string[], c: SearchCriteria, after: SearchKey | null, want: number): Promise<RankedRow[]> {
-    const run = async (trx: Executor) => {
+  /** Up to `want` matches of one branch (agencies seen whole, or seen through relations), in result order. */
+  async branchPage(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, after: SearchKey | null, want: number): Promise<RankedRow[]> {
+    const run = (mode: PlanMode | null) => async (trx: Executor) => {
       const ranked = c.exactTokens.length > 0;
       const rows: RankedRow[] = [];
       for (const phase of (ranked ? [0, 1] : [1]) as (0 | 1)[]) {
         if (after && phase < after.phase) continue;
         const n = want - rows.length;
         if (n <= 0) break;
-        const got = await this.phaseQuery(trx, agencies, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, n);
+        const got = await this.phaseQuery(trx, actor, branch, mode, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, n);
         rows.push(...got.map((r) => ({ ...r, phase })));
       }
       return rows;
     };
     // Without words (filters only) or inside a caller's transaction, the planner decides alone.
-    if (!c.foldedTokens.length || db.isTransaction) return run(db);
+    if (!c.foldedTokens.length || db.isTransaction) return run(null)(db);
+    const narrow = 'narrow' in branch;
     try {
-      return await withPlan(db, 'ordered', SEARCH_TUNING.orderedTimeoutMs, run);
+      return await withPlan(db, 'ordered', narrow ? SEARCH_TUNING.narrowOrderedTimeoutMs : SEARCH_TUNING.orderedTimeoutMs, run('ordered'));
     } catch (e) {
       if (!isTimeout(e)) throw e;
     }
+    // A person's own documents are at most tens of thousands: intersecting the trigram bitmap with
+    // their access keys is bounded by that, so no count is needed to rule out a huge bitmap.
+    if (narrow) return withPlan(db, 'bitmap', 0, run('bitmap'));
     // Too slow: either the matches are rare, or the machine was busy. A bounded count through the
     // trigram index tells which, then the right plan runs without a timeout.
-    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, agencies, c, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
-    return withPlan(db, dense ? 'ordered' : 'bitmap', 0, run);
+    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, actor, branch, c, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
+    const mode = dense ? 'ordered' : 'bitmap';
+    return withPlan(db, mode, 0, run(mode));
   },
 
-  /**
-   * Up to `want` matches among the documents the actor sees through their relations in the given
-   * agencies (issue 3 item 6), in result order. document.access_keys (kept with document_access by
-   * triggers) carries the same relations on the document row, so the trigram index and the
-   * access-keys index are intersected as bitmaps: only documents both visible and matching are read,
-   * whether the words are rare or common, and the phase is computed in the same pass.
-   */
-  async narrowPage(db: Executor, actor: Actor, narrow: NarrowScope[], c: SearchCriteria, after: SearchKey | null, want: number): Promise<RankedRow[]> {
-    const phase = c.exactTokens.length ? sql<number>`(case when ${exactMatch(c)} then 0 else 1 end)` : sql<number>`1`;
-    const run = (trx: Executor) => {
-      let q = criteriaFilter(trx.selectFrom('document as d').where(narrowKeysFilter(actor, narrow)), c).select([...SEARCH_COLUMNS, phase.as('phase')]);
-      if (after) q = q.where((eb) => eb.or([eb(phase, '>', after.phase), eb.and([eb(phase, '=', after.phase), eb('d.id', '<', after.id)])]));
-      return q.orderBy(sql`phase`).orderBy('d.id', 'desc').limit(want).execute() as Promise<RankedRow[]>;
-    };
-    // Without words the planner decides alone (the keys' statistics are good); with words, only
-    // bitmap plans: LIKE '%…%' is estimated so rarely true that it would walk the primary key.
-    const rows = db.isTransaction || !c.foldedTokens.length ? await run(db) : await withPlan(db, 'bitmap', 0, run);
-    return rows.map((r) => ({ ...r, phase: Number(r.phase) as 0 | 1 }));
-  },
-
-  async countUpTo(db: Executor, agencies: string[], c: SearchCriteria, cap: number): Promise<number> {
-    const inner = this.filtered(db, agencies, c).select(sql`1`.as('one')).limit(cap);
+  async countUpTo(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, cap: number): Promise<number> {
+    const inner = this.filtered(db, actor, branch, c).select(sql`1`.as('one')).limit(cap);
     const r = await db.selectFrom(inner.as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
   },
 
-  phaseQuery(db: Executor, agencies: string[], c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
-    return this.phaseQueryBuilder(db, agencies, c, rank, beforeId, limit).execute() as Promise<SearchRow[]>;
+  /** The documents of the branch that match the words and the filters, as conditions on `document as d`. */
+  filtered(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria) {
+    const scoped = 'wide' in branch ? db.selectFrom('document as d').where('d.agencyId', 'in', branch.wide) : db.selectFrom('document as d').where(narrowKeysFilter(actor, branch.narrow));
+    return criteriaFilter(scoped, c);
   },
 
-  /** The documents of agencies seen whole that match the words and the filters. */
-  filtered(db: Executor, agencies: string[], c: SearchCriteria) {
-    return criteriaFilter(db.selectFrom('document as d').where('d.agencyId', 'in', agencies), c);
-  },
-
-  phaseQueryBuilder(db: Executor, agencies: string[], c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number) {
-    let q = this.filtered(db, agencies, c).select([...SEARCH_COLUMNS]);
-    if (rank !== null) q = q.where(rank === 0 ? exactMatch(c) : sql<SqlBool>`not ${exactMatch(c)}`);
-    if (beforeId) q = q.where('d.id', '<', beforeId);
-    return q.orderBy('d.id', 'desc').limit(limit);
+  async phaseQuery(db: Executor, actor: Actor, branch: Branch, mode: PlanMode | null, c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
+    const phased = <Q extends SelectQueryBuilder<DocumentD, 'd', object>>(q: Q): Q => {
+      let r = q as SelectQueryBuilder<DocumentD, 'd', object>;
+      if (rank !== null) r = r.where(rank === 0 ? exactMatch(c) : sql<SqlBool>`not ${exactMatch(c)}`);
+      if (beforeId) r = r.where('d.id', '<', beforeId);
+      return r as Q;
+    };
+    if ('narrow' in branch && mode === 'ordered') {
+      // Newest first through the person's own rows: one backward walk of document_access per
+      // principal, each stopping after `limit` matches. The union of each walk's first `limit`
+      // holds the overall first `limit`; a document reached twice is kept once.
+      const walks = branch.narrow.flatMap((n) =>
+        principalsOf(actor, n).map((p) =>
+          phased(
+            criteriaFilter(
+              db
+                .selectFrom('documentAccess as x')
+                .innerJoin('document as d', 'd.id', 'x.documentId')
+                .where('x.principalKind', '=', p.kind)
+                .where('x.principalId', '=', p.id)
+                .where('x.agencyId', '=', n.agencyId)
+                .$if(p.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft')),
+              c,
+            ),
+          )
+            .select([...SEARCH_COLUMNS])
+            .orderBy('x.documentId', 'desc')
+            .limit(limit),
+        ),
+      );
+      const got: SearchRow[] = [];
+      for (const w of walks) got.push(...((await w.execute()) as SearchRow[]));
+      const seen = new Set<string>();
+      return got
+        .filter((r) => !seen.has(r.id) && Boolean(seen.add(r.id)))
+        .sort((x, y) => (BigInt(y.id) > BigInt(x.id) ? 1 : -1))
+        .slice(0, limit);
+    }
+    return phased(this.filtered(db, actor, branch, c)).select([...SEARCH_COLUMNS]).orderBy('d.id', 'desc').limit(limit).execute() as Promise<SearchRow[]>;
   },
 
   listSaved(db: Executor, userId: string) {
