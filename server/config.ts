@@ -17,6 +17,7 @@ const schema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   REDIS_URL: z.string().url().optional(),
   QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,60}$/).default('vanthu'),
+  SCHEDULER_CHECK_MS: z.coerce.number().int().min(1000).max(3600_000).default(30_000),
   SESSION_SECRET: z.string().min(32, 'cần ít nhất 32 ký tự').optional(),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   COOKIE_SECURE: boolean.optional(),
@@ -58,6 +59,8 @@ export interface Config {
   embeddedPg: { dir: string; port: number };
   redisUrl: string | undefined;
   queuePrefix: string;
+  /** How often worker processes re-create job schedulers lost with the queue store's data. */
+  schedulerCheckMs: number;
   sessionSecret: string;
   sessionTtlHours: number;
   cookieSecure: boolean;
@@ -114,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedPg: { dir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
+    schedulerCheckMs: e.SCHEDULER_CHECK_MS,
     sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     cookieSecure: e.COOKIE_SECURE ?? production,

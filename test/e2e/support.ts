@@ -35,12 +35,17 @@ export async function startNode(name: string, port: number, env: Record<string, 
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 90_000;
+  // Generous: on a 2-core machine shared with other test runs, migrating and seeding takes a while.
+  const until = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node ${name} exited with ${child.exitCode}`);
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > until) throw new Error(`node ${name} did not start`);
+    if (Date.now() > until) {
+      // Never leave the process behind (it holds the test runner's stdout open).
+      child.kill('SIGKILL');
+      throw new Error(`node ${name} did not start within 180 s`);
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
   return {

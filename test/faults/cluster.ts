@@ -2,9 +2,10 @@
 // worker processes (`workers/main.ts`) started as `node --import tsx …` (so the pid is the process
 // itself, for RSS and kill -9), a fresh database per run, and a tiny HTTP client that logs in like a
 // browser (pre-session cookie + CSRF token, then the session cookie).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -118,14 +119,15 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
 
 /** Starts `scripts/start.ts` on a free port and waits until /healthz answers 200. */
 export async function startWeb(name: string, env: Record<string, string>, nodeArgs: string[] = [], wrap: string[] = []): Promise<Proc> {
-  const port = await freePort();
-  const proc = spawnNode(name, 'scripts/start.ts', { HOST: '127.0.0.1', PORT: String(port), RUN_WORKERS_IN_WEB: 'false', ...env }, nodeArgs, wrap);
+  // A fixed PORT in `env` (an axis node listens where its configuration says) wins over a free one.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const proc = spawnNode(name, 'scripts/start.ts', { HOST: '127.0.0.1', RUN_WORKERS_IN_WEB: 'false', ...env, PORT: String(port) }, nodeArgs, wrap);
   proc.url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(async () => {
       if (proc.child.exitCode !== null) throw new Error(`${name} exited: ${proc.output()}`);
       return (await fetch(`${proc.url}/healthz`)).status === 200;
-    }, 90_000, `${name} /healthz`);
+    }, 180_000, `${name} /healthz`);
   } catch (e) {
     await proc.stop(1000);
     throw new Error(`${(e as Error).message}\n${proc.output()}`);
@@ -188,4 +190,90 @@ export function multipartBody(fields: Record<string, string>, file?: { field: st
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Runs a command as the `postgres` user when the tests run as root (initdb and postgres refuse root). */
+function asPostgres(cmd: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.status} ${r.stderr || r.stdout}`);
+}
+
+export interface OwnPostgres {
+  port: number;
+  /** `postgres://postgres@127.0.0.1:PORT/postgres` */
+  url: string;
+  /** `pg_ctl restart`; mode `immediate` is a crash (no checkpoint; WAL replayed at start). */
+  restart(mode?: 'fast' | 'immediate'): void;
+  stop(): void;
+}
+
+/**
+ * A PostgreSQL instance of the test's own (initdb in a temp folder, its own port, trust on loopback),
+ * so restarting it never cuts off anyone else using the machine's PostgreSQL.
+ */
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'vanthu-ownpg-'));
+  const data = path.join(dir, 'data');
+  if (process.getuid?.() === 0) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
+  run(...asPostgres('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-instructions']));
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+  const ctl = (...args: string[]) => run(...asPostgres('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'log'), ...args]));
+  ctl('-o', opts, 'start');
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart(mode = 'immediate') {
+      ctl('-m', mode, '-o', opts, 'restart');
+    },
+    stop() {
+      try {
+        ctl('-m', 'immediate', 'stop');
+      } catch {
+        /* already stopped */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OwnRedis {
+  port: number;
+  url: string;
+  /** SIGKILL (no persistence configured: the data is gone), then start again on the same port. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A redis-server of the test's own on a free port, without persistence, so flushing it touches nobody. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ChildProcess;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    await waitFor(async () => {
+      const r = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
+      return r.stdout.trim() === 'PONG';
+    }, 20_000, `redis-server on ${port}`);
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  };
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async restart() {
+      await halt('SIGKILL');
+      await start();
+    },
+    stop: () => halt('SIGTERM'),
+  };
 }
