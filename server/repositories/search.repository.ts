@@ -303,9 +303,12 @@ export const searchRepository = {
       }
       return rows;
     };
-    // Without words (filters only) or inside a caller's transaction, the planner decides alone.
-    if (!c.foldedTokens.length || db.isTransaction) return run(null)(db);
     const narrow = 'narrow' in branch;
+    // Without words (filters only) a person's own rows are walked newest first: no text to
+    // intersect, and the filters usually keep most of them. Inside a caller's transaction (no SET
+    // LOCAL of ours), the same for people, the planner alone for agencies seen whole.
+    if (narrow && (!c.foldedTokens.length || db.isTransaction)) return run('ordered')(db);
+    if (!c.foldedTokens.length || db.isTransaction) return run(null)(db);
     try {
       return await withPlan(db, 'ordered', narrow ? SEARCH_TUNING.narrowOrderedTimeoutMs : SEARCH_TUNING.orderedTimeoutMs, run('ordered'));
     } catch (e) {

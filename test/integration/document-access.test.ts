@@ -210,6 +210,22 @@ describe('document_access: the relations inbox lists and search read, kept in th
     await expectInSync('delete of the documents');
   });
 
+  it('counts per state, for the home page, exactly what each person finds in the lists', async () => {
+    const today = '2100-01-01';
+    for (const actor of Object.values(a)) {
+      for (const direction of ['incoming', 'outgoing'] as const) {
+        const counts = await documentRepository.countsByState(t.ctx.db, actor, province, direction, today);
+        const states = [...new Set((await t.ctx.db.selectFrom('document').select('state').where('agencyId', '=', province).where('direction', '=', direction).execute()).map((r) => r.state))];
+        for (const state of states) {
+          const all = await listed(actor, province, direction, { states: [state] });
+          const late = await listed(actor, province, direction, { states: [state], overdue: true });
+          const c = counts.find((x) => x.state === state);
+          expect({ count: c?.count ?? 0, overdue: c?.overdue ?? 0 }, `${actor.username} ${direction} ${state}`).to.deep.equal({ count: all.length, overdue: late.length });
+        }
+      }
+    }
+  });
+
   it('moves the rows with the open documents when an agency merges into its successor', async () => {
     const db = t.ctx.db;
     const huyen = (await db.selectFrom('agency').select('id').where('d20Code', '=', 'H41.31').executeTakeFirstOrThrow()).id;
