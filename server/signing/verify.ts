@@ -10,7 +10,8 @@ import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRa
 import { AppError } from '../errors.ts';
 import { DIGEST_BY_OID, OID, ensurePkijsEngine, keyUsageOf, parseCertificate, pemOrDerBlocks, readName, toArrayBuffer } from './pki-util.ts';
 import { readTimestampToken } from './tsa-client.ts';
-import { lookupArray, lookupDict } from './pdf-document.ts';
+import { assertXrefUsable, lookupArray, lookupDict } from './pdf-document.ts';
+import { LazyXrefError, openLazy } from './pdf-lazy.ts';
 import { isoVietnam } from './vn-format.ts';
 
 ensurePkijsEngine();
@@ -120,8 +121,56 @@ interface CmsCheck {
   problem?: string;
 }
 
+// DER of certificates as they arrived (in the CMS, the trust list): re-encoding a parsed
+// certificate with pkijs costs more than the whole signature check.
+const derOf = new WeakMap<pkijs.Certificate, Buffer>();
 function certDer(c: pkijs.Certificate): Buffer {
-  return Buffer.from(c.toSchema(true).toBER(false));
+  let der = derOf.get(c);
+  if (!der) {
+    der = Buffer.from(c.toSchema(true).toBER(false));
+    derOf.set(c, der);
+  }
+  return der;
+}
+function certificateFromDer(der: Buffer): pkijs.Certificate {
+  const c = parseCertificate(der);
+  if (!derOf.has(c)) derOf.set(c, der);
+  return c;
+}
+
+/** Bounded memo of pure results (a certificate's signature under an issuer key, a CRL's signature). */
+const verified = new Map<string, boolean>();
+async function memoVerify(key: string, check: () => Promise<boolean>): Promise<boolean> {
+  const hit = verified.get(key);
+  if (hit !== undefined) return hit;
+  const ok = await check();
+  if (verified.size >= 4096) verified.delete(verified.keys().next().value!);
+  verified.set(key, ok);
+  return ok;
+}
+const idOf = (der: Buffer) => createHash('sha256').update(der).digest('base64');
+
+/**
+ * ContentInfo → SignedData with its certificates taken as raw DER from the CMS and parsed through
+ * the certificate cache (the same signer and CA certificates arrive on every document), the rest
+ * parsed by pkijs as before.
+ */
+function parseSignedData(cmsDer: Buffer): { sd: pkijs.SignedData; certs: pkijs.Certificate[] } {
+  const ci = pkijs.ContentInfo.fromBER(toArrayBuffer(cmsDer));
+  if (ci.contentType !== OID.signedData) throw new Error('not signed-data');
+  const schema = ci.content as asn1js.Sequence;
+  const items = schema.valueBlock.value;
+  const at = items.findIndex((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0);
+  const certs: pkijs.Certificate[] = [];
+  if (at >= 0) {
+    for (const c of (items[at] as asn1js.Constructed).valueBlock.value) {
+      // Only plain certificates (SEQUENCE); other choices (attribute certificates) are not used here.
+      if (c.idBlock.tagClass !== 1 || c.idBlock.tagNumber !== 16) continue;
+      certs.push(certificateFromDer(Buffer.from(c.valueBeforeDecodeView)));
+    }
+    items.splice(at, 1);
+  }
+  return { sd: new pkijs.SignedData({ schema }), certs };
 }
 
 function publicKeyOf(c: pkijs.Certificate): KeyObject {
@@ -138,14 +187,12 @@ function keyStrengthOk(key: KeyObject): boolean {
 /** Verifies one SignerInfo of a SignedData over `content` (detached) or its encapsulated content. */
 function checkCms(cmsDer: Buffer, content: Buffer | ((alg: string) => Buffer)): CmsCheck {
   let sd: pkijs.SignedData;
+  let certs: pkijs.Certificate[];
   try {
-    const ci = pkijs.ContentInfo.fromBER(toArrayBuffer(cmsDer));
-    if (ci.contentType !== OID.signedData) throw new Error('not signed-data');
-    sd = new pkijs.SignedData({ schema: ci.content });
+    ({ sd, certs } = parseSignedData(cmsDer));
   } catch {
     return { signatureOk: false, digestOk: false, certs: [], keyOk: false, problem: 'Không đọc được dữ liệu chữ ký (CMS)' };
   }
-  const certs = (sd.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
   const si = sd.signerInfos[0];
   if (!si) return { signatureOk: false, digestOk: false, certs, keyOk: false, problem: 'Chữ ký không có thông tin người ký' };
   let signer: pkijs.Certificate | undefined;
@@ -208,13 +255,18 @@ async function buildTrustedChain(signer: pkijs.Certificate, pool: pkijs.Certific
     let next: pkijs.Certificate | undefined;
     for (const cand of candidates) {
       if (!isCaCertificate(cand)) continue; // RFC 5280 §4.2.1.9: only CA certificates may issue
-      try {
-        if (await current.verify(cand)) {
-          next = cand;
-          break;
+      const issuer = cand;
+      const subject = current;
+      const ok = await memoVerify(`cert:${idOf(certDer(subject))}:${idOf(certDer(issuer))}`, async () => {
+        try {
+          return await subject.verify(issuer);
+        } catch {
+          return false;
         }
-      } catch {
-        /* try the next candidate */
+      });
+      if (ok) {
+        next = cand;
+        break;
       }
     }
     if (!next) return undefined;
@@ -258,11 +310,14 @@ async function revocationOf(cert: pkijs.Certificate, issuer: pkijs.Certificate |
   let checked = false;
   for (const crl of crls) {
     if (!crl.issuer.isEqual(cert.issuer) || !issuer) continue;
-    try {
-      if (!(await crl.verify({ issuerCertificate: issuer }))) continue;
-    } catch {
-      continue;
-    }
+    const ok = await memoVerify(`crl:${crlIds.get(crl) ?? Math.random()}:${idOf(certDer(issuer))}`, async () => {
+      try {
+        return await crl.verify({ issuerCertificate: issuer });
+      } catch {
+        return false;
+      }
+    });
+    if (!ok) continue;
     checked = true;
     const entry = crl.revokedCertificates?.find((r) => r.userCertificate.isEqual(cert.serialNumber));
     // With a trusted timestamp before the revocation, the signature was made while the cert was good.
@@ -302,6 +357,9 @@ async function classifyChanges(signedRevision: Uint8Array, whole: PDFDocument): 
   }
   const b = before.context;
   const a = whole.context;
+  // Shadow "hide-and-replace": an update whose trailer names another catalog (with its own page
+  // tree) changes everything shown while leaving every signed object untouched.
+  if (String(b.trailerInfo.Root) !== String(a.trailerInfo.Root)) return 'content';
   if (before.getPageCount() !== whole.getPageCount()) return 'content';
   const appearanceRefs = new Set<string>();
   const annotRefs = new Set<string>();
@@ -378,15 +436,26 @@ async function classifyChanges(signedRevision: Uint8Array, whole: PDFDocument): 
   return result;
 }
 
+// Parsed CRLs by the SHA-256 of their DER: the same configured CRLs come with every verification.
+const crlCache = new Map<string, pkijs.CertificateRevocationList>();
+const crlIds = new WeakMap<pkijs.CertificateRevocationList, string>();
 function loadCrls(inputs: (Uint8Array | string)[]): pkijs.CertificateRevocationList[] {
   const out: pkijs.CertificateRevocationList[] = [];
   for (const input of inputs) {
     for (const der of pemOrDerBlocks(input, 'X509 CRL')) {
-      try {
-        out.push(pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der)));
-      } catch {
-        throw new AppError('validation', 'Tệp danh sách thu hồi (CRL) không đọc được');
+      const id = idOf(der);
+      let crl = crlCache.get(id);
+      if (!crl) {
+        try {
+          crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
+        } catch {
+          throw new AppError('validation', 'Tệp danh sách thu hồi (CRL) không đọc được');
+        }
+        if (crlCache.size >= 256) crlCache.delete(crlCache.keys().next().value!);
+        crlCache.set(id, crl);
+        crlIds.set(crl, id);
       }
+      out.push(crl);
     }
   }
   return out;
@@ -396,19 +465,32 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
   const bytes = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
   const roots = options.trustRoots.flatMap((r) => pemOrDerBlocks(r)).map((der) => {
     try {
-      return parseCertificate(der);
+      return certificateFromDer(der);
     } catch {
       throw new AppError('validation', 'Chứng thư gốc tin cậy không đọc được');
     }
   });
   const crls = loadCrls(options.crls ?? []);
-  let doc: PDFDocument;
+  // Through the cross-reference data first (pdf-lazy.ts): only the AcroForm, its fields and their
+  // signature dictionaries are parsed; the full parse when that data is inconsistent.
+  let doc: PDFDocument | undefined;
+  let fields: SigField[] | undefined;
   try {
-    doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+    assertXrefUsable(bytes);
+    doc = openLazy(bytes, false).doc;
+    fields = collectSignatureFields(doc);
   } catch {
-    throw new AppError('validation', 'Tệp PDF bị lỗi cấu trúc, không đọc được');
+    doc = undefined;
   }
-  const fields = collectSignatureFields(doc);
+  if (!doc || !fields) {
+    try {
+      doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+    } catch {
+      throw new AppError('validation', 'Tệp PDF bị lỗi cấu trúc, không đọc được');
+    }
+    fields = collectSignatureFields(doc);
+  }
+  let whole = doc;
   const reports: SignatureReport[] = [];
   for (const f of fields) {
     const problems: string[] = [];
@@ -497,7 +579,18 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     if (cms?.signer && !algorithmsAllowed) problems.push('Thuật toán không được phép (yêu cầu SHA-256 trở lên, RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit)');
 
     let modificationsAfter: Modifications = 'none';
-    if (rangeShapeOk && !coversWholeFile) modificationsAfter = await classifyChanges(bytes.subarray(0, o2! + l2!), doc);
+    if (rangeShapeOk && !coversWholeFile) {
+      try {
+        modificationsAfter = await classifyChanges(bytes.subarray(0, o2! + l2!), whole);
+      } catch (e) {
+        if (!(e instanceof LazyXrefError)) throw e;
+        whole = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+        modificationsAfter = await classifyChanges(bytes.subarray(0, o2! + l2!), whole);
+      }
+      // Bytes after the last %%EOF belong to no revision: readers ignore them, so the comparison
+      // above cannot see them, but the file is not what was signed (nor a valid update of it).
+      if (rangeShapeOk && trailingJunk(bytes)) problems.push('Có dữ liệu ghi thêm sau chữ ký, chưa được ký và không thuộc bản cập nhật hợp lệ nào của tệp PDF');
+    }
     if (modificationsAfter === 'content') problems.push('Nội dung văn bản bị thay đổi sau khi ký');
 
     const valid = byteRangeIntact && chainTrusted && certValidAtSigningTime && revoked !== true && algorithmsAllowed && keyUsageOk && modificationsAfter !== 'content' && !problems.length;
@@ -537,6 +630,14 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     message: `Tất cả ${reports.length} chữ ký số hợp lệ${unchecked ? ' (chưa kiểm tra thu hồi: không có CRL của đơn vị cấp)' : ''}`,
     signatures: reports,
   };
+}
+
+/** Anything but whitespace (or a lone NUL padding) after the last %%EOF marker. */
+function trailingJunk(bytes: Buffer): boolean {
+  const eof = bytes.lastIndexOf('%%EOF');
+  if (eof < 0) return true;
+  const rest = bytes.subarray(eof + 5);
+  return rest.some((c) => !(c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0c || c === 0x00));
 }
 
 function signingTimeAttr(si: pkijs.SignerInfo | undefined): Date | undefined {
