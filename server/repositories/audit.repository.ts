@@ -30,17 +30,33 @@ export const auditRepository = {
   },
 
   /**
-   * Unsealed rows written by transactions that have surely finished: every transaction id below the
-   * xmin of the current snapshot belongs to a committed or aborted transaction, and every
-   * transaction still running (or yet to start) has a larger id — so no row can later appear
-   * below this horizon. Rows of aborted transactions are invisible and never sealed.
+   * Unsealed rows written by transactions that have surely finished. The horizon is the smallest
+   * transaction id still running in THIS database according to the statement's own snapshot (or
+   * the snapshot's xmax when none is): every smaller id belongs to a committed or aborted
+   * transaction, or to one running in another database of the server, which cannot have written
+   * here; every transaction that may still write here has a larger id, so no row can later appear
+   * below the horizon. Plain pg_snapshot_xmin would let any long transaction anywhere on the
+   * server hold sealing back. A running id whose database is unknown (subtransaction, the session
+   * just ended, statistics hidden) counts as ours: that only delays sealing. Rows of aborted
+   * transactions are invisible and never sealed.
    */
   unsealedFinished(db: Executor, limit: number): Promise<AuditLogEntry[]> {
     return db
       .selectFrom('auditLog')
       .selectAll()
       .where('seq', 'is', null)
-      .where(sql<boolean>`xid < (select pg_snapshot_xmin(pg_current_snapshot()))`)
+      .where(
+        sql<boolean>`xid < (
+          with snap as (select pg_current_snapshot() as s),
+          elsewhere as (
+            select backend_xid::text::bigint as x from pg_stat_activity where backend_xid is not null and datname is distinct from current_database()
+            union all
+            select transaction::text::bigint from pg_prepared_xacts where database <> current_database()
+          )
+          select coalesce(
+            (select min(r) from snap, pg_snapshot_xip(snap.s) as r where (r::text::numeric % 4294967296)::bigint not in (select x from elsewhere)),
+            (select pg_snapshot_xmax(snap.s) from snap)))`,
+      )
       .orderBy('id', 'asc')
       .limit(limit)
       .execute();

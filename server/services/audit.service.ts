@@ -5,9 +5,10 @@
 //   lock and no read of the chain: concurrent writers never wait for each other here.
 // - The sealer (sealAuditChain: a periodic job, and before every verification) links entries after
 //   their transactions have finished. Under its own advisory lock it takes the unsealed rows whose
-//   xid is below pg_snapshot_xmin(pg_current_snapshot()) — those transactions have surely committed
-//   or aborted, and every transaction still running has a larger xid, so nothing can appear below
-//   that horizon later — and chains them in id order after the last sealed entry: seq = last + 1,
+//   xid is below the oldest transaction still running in this database (pg_current_snapshot()'s
+//   in-progress list, minus those of other databases; audit.repository.ts unsealedFinished) — those
+//   transactions have surely committed or aborted, and every transaction that may still write here
+//   has a larger xid, so nothing can appear below that horizon later — and chains them in id order after the last sealed entry: seq = last + 1,
 //   prev_hash = the last hash, hash = SHA-256(prev_hash, canonical content). That is the only
 //   update a row ever gets; the append-only trigger refuses any other (migration 2026_11_28_06_45).
 // - Verification walks the sealed order (seq) and names the first broken entry; entries not yet

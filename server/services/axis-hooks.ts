@@ -41,7 +41,10 @@ function descriptionOf(e: IncomingStatusEvent): string {
 /** Where a status of this incoming document goes: the sender's recipient row (local copy), the axis inbox row (copy from the axis), or nowhere. */
 export type IncomingStatusTarget = { recipientId: string; inbox?: undefined } | { recipientId?: undefined; inbox: NonNullable<Awaited<ReturnType<typeof axisRepository.inboxOfDocument>>> } | null;
 
-export async function incomingStatusTarget(trx: Executor, documentId: string): Promise<IncomingStatusTarget> {
+export async function incomingStatusTarget(trx: Executor, documentId: string, source?: string): Promise<IncomingStatusTarget> {
+  // Only copies that arrived from a sender (delivered locally or over the axis: source 'axis') have
+  // one to report to; a document entered by hand has none, and needs no lookup.
+  if (source !== undefined && source !== 'axis') return null;
   // A copy delivered inside this node records the sender's recipient row on its 'receive' event
   // (outgoing.service releaseOutgoing); the status flows back through that row.
   const delivered = await trx

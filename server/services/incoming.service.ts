@@ -89,7 +89,7 @@ export async function registerIncoming(ctx: AppContext, actor: Actor, id: string
       throw new AppError('conflict', `Văn bản có thể bị trùng với: ${list}. Kiểm tra lại, nếu vẫn vào sổ hãy xác nhận.`, { duplicates: dups.map((d) => d.id) });
     }
     const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'incoming' });
-    const statusTarget = await incomingStatusTarget(trx, doc.id);
+    const statusTarget = await incomingStatusTarget(trx, doc.id, doc.source);
     const number = await numberDocument(trx, { checked, doc, actor, action: 'register', to, data: { book: checked.book.name }, set: { registered_at: new Date() } });
     if (statusTarget) await sendIncomingStatus(trx, statusTarget, { documentId: doc.id, agencyId: doc.agencyId, status: 'registered', bookNumber: number, note: null });
     return { ...doc, state: to, bookId: checked.book.id, bookNumber: number };

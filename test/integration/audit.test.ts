@@ -126,6 +126,23 @@ describe('audit chain sealing (entries chained after commit, no global lock)', f
     expect(await verifyAuditChain(t.db)).to.deep.equal({ ok: true, count: 8, unsealed: 0 });
   });
 
+  it('a long transaction in another database of the server does not hold sealing back', async () => {
+    const other = new URL(t.url);
+    other.pathname = '/postgres';
+    const c = new pg.Client({ connectionString: other.toString() });
+    await c.connect();
+    try {
+      await c.query('begin');
+      await c.query('select pg_current_xact_id()'); // an xid older than the entries below, left running
+      const before = await verifyAuditChain(t.db);
+      await t.db.transaction().execute((trx) => appendAudit(trx, entry('test.elsewhere', 1)));
+      expect(await verifyAuditChain(t.db)).to.deep.equal({ ok: true, count: before.count + 1, unsealed: 0 });
+    } finally {
+      await c.query('rollback').catch(() => undefined);
+      await c.end();
+    }
+  });
+
   it('concurrent sealers and writers chain every entry exactly once, in one unbroken chain', async () => {
     const before = (await rows()).length;
     await Promise.all([
