@@ -112,7 +112,9 @@ function qpdfEncrypt(input: Buffer, args: string[]): Buffer | null {
   const dir = mkdtempSync(path.join(tmpdir(), 'vanthu-hostile-'));
   try {
     writeFileSync(path.join(dir, 'in.pdf'), input);
-    const r = spawnSync('qpdf', ['--encrypt', 'user', 'owner', ...args, '--', path.join(dir, 'in.pdf'), path.join(dir, 'out.pdf')]);
+    // RC4 is "weak crypto" to qpdf 11: it must be allowed explicitly (outside --encrypt … --).
+    const weak = args[0] !== '256' && !args.includes('--use-aes=y') ? ['--allow-weak-crypto'] : [];
+    const r = spawnSync('qpdf', [...weak, '--encrypt', 'user', 'owner', ...args, '--', path.join(dir, 'in.pdf'), path.join(dir, 'out.pdf')]);
     if (r.status !== 0 && r.status !== 3) return null;
     return readFileSync(path.join(dir, 'out.pdf'));
   } finally {

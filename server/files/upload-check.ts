@@ -2,10 +2,12 @@
 // first, then a real parse (pdfjs-dist and pdf-lib for PDF, scripting off; jpeg-js and pngjs for
 // scans). Refused files are never stored. Records must stay readable for decades without running
 // anything: encrypted PDFs and PDFs that carry scripts, launch actions or embedded files are refused.
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFStream } from '@cantoo/pdf-lib';
+import { availableParallelism } from 'node:os';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { AppError } from '../errors.ts';
+import { Semaphore } from './semaphore.ts';
+import { inspectPdf, PdfRefusal, type PdfInspection } from './pdf-inspect.ts';
 
 export type AcceptedType = 'application/pdf' | 'image/jpeg' | 'image/png';
 
@@ -26,8 +28,10 @@ const MAX_PDF_PAGES = 5_000;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export function sniffType(bytes: Buffer): AcceptedType | null {
-  // ISO 32000 allows junk before the header; readers accept it within the first 1024 bytes.
-  if (bytes.length >= 5 && bytes.subarray(0, 1024).includes(Buffer.from('%PDF-'))) return 'application/pdf';
+  // Readers tolerate junk before %PDF- (within 1 024 bytes); a record does not: whatever comes
+  // first is what a browser or a mail filter sniffs, so a PDF must start with its header (polyglots).
+  if (bytes.length >= 5 && bytes.toString('latin1', 0, 5) === '%PDF-') return 'application/pdf';
+  if (bytes.length >= 5 && bytes.subarray(0, 1024).includes('%PDF-', 0, 'latin1')) return 'application/pdf';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
   return null;
@@ -48,50 +52,76 @@ const refuse = {
   imageSize: (n: string) => new AppError('validation', `Ảnh "${n}" có kích thước điểm ảnh bất thường.`),
 };
 
+/** At most this many files are parsed at once in this process (2 × cores): each check holds the
+ *  parsed object graph and pdfjs's copy of the bytes, so unbounded concurrency is unbounded memory.
+ *  Others wait their turn (the request stays open; the HTTP layer's own limits still apply). */
+export const uploadCheckSlots = new Semaphore(2 * availableParallelism());
+
 export async function checkUpload(bytes: Buffer, fileName: string, maxBytes: number = DEFAULT_UPLOAD_MAX_BYTES): Promise<CheckedFile> {
   if (bytes.length === 0) throw refuse.empty(fileName);
   if (bytes.length > maxBytes) throw refuse.tooLarge(fileName, maxBytes);
   const type = sniffType(bytes);
   if (!type) throw refuse.type(fileName);
-  if (type === 'image/jpeg') return checkJpeg(bytes, fileName);
-  if (type === 'image/png') return checkPng(bytes, fileName);
-  return checkPdf(bytes, fileName);
+  return uploadCheckSlots.run(() => {
+    if (type === 'image/jpeg') return checkJpeg(bytes, fileName);
+    if (type === 'image/png') return checkPng(bytes, fileName);
+    return checkPdf(bytes, fileName);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // PDF
 
-// Action types that run code or leave the reader (ISO 32000-1 §12.6.4).
-const FORBIDDEN_ACTIONS = new Set(['JavaScript', 'Launch', 'ImportData', 'RichMediaExecute', 'SubmitForm', 'Rendition']);
-// Keys whose mere presence means scripts, embedded payloads or XFA forms.
-const FORBIDDEN_KEYS = ['JS', 'JavaScript', 'EmbeddedFile', 'EmbeddedFiles', 'RichMedia', 'XFA'];
-async function checkPdf(bytes: Buffer, fileName: string): Promise<CheckedFile> {
-  const latin1 = bytes.toString('latin1');
-  // A complete PDF ends with %%EOF (after the last incremental update); readers "repair" truncated
-  // files by guessing, which a record must not depend on.
-  if (!latin1.slice(-1024).includes('%%EOF')) throw refuse.truncated(fileName);
-  if (/\/Encrypt\s*(\d+\s+\d+\s+R|<<)/.test(latin1)) throw refuse.encrypted(fileName);
+/** Per-check time limit: a hostile file must not pin a core (pdf-lib parse, graph walks and the
+ *  pdfjs pass all stop here; pdfjs is given its pages one at a time). */
+export const PDF_CHECK_TIME_LIMIT_MS = 15_000;
 
-  // pdf-lib decompresses object streams, where the byte scan cannot see: walk every object.
-  let doc: PDFDocument;
+function refusePdf(r: PdfRefusal, n: string): AppError {
+  switch (r.kind) {
+    case 'encrypted':
+      return refuse.encrypted(n);
+    case 'truncated':
+      return refuse.truncated(n);
+    case 'active':
+      return new AppError('unsupported', `Tệp "${n}" chứa mã lệnh (JavaScript), lệnh tự chạy hoặc tệp nhúng (${r.detail}); không được lưu vào hồ sơ.`);
+    case 'polyglot':
+      return new AppError('unsupported', `Tệp "${n}" ${r.detail}; không được lưu vào hồ sơ.`);
+    case 'tooManyPages':
+    case 'slow':
+      return new AppError('validation', `Tệp "${n}" ${r.detail}.`);
+    case 'broken':
+      return r.detail === 'bị hỏng hoặc không đọc được như PDF' ? refuse.broken(n) : new AppError('validation', `Tệp "${n}" bị hỏng: ${r.detail}.`);
+    default:
+      // Structure and page-tree problems: each reader would repair the file its own way.
+      return new AppError('validation', `Tệp "${n}" bị hỏng về cấu trúc PDF: ${r.detail}. Hãy xuất lại tệp từ phần mềm gốc hoặc quét lại.`);
+  }
+}
+
+// HTML a browser would recognise when sniffing the first bytes (WHATWG MIME sniffing reads 512;
+// we look at 1 024, the span in which readers accept the %PDF- header).
+const HTML_MARKERS = ['<script', '<html', '<!doctype', '<svg', '<iframe', '<body', '<head'];
+
+async function checkPdf(bytes: Buffer, fileName: string): Promise<CheckedFile> {
+  // Loading pdfjs (once per process, seconds on a busy machine) is not the file's fault: before the clock.
+  const { getDocument } = await loadPdfjs();
+  const deadline = Date.now() + PDF_CHECK_TIME_LIMIT_MS;
+  // Polyglots: the file must be a PDF from its first byte, with no HTML a browser could sniff
+  // (checked after the structure, whose reasons — XFA, scripts — are more precise when both apply).
+  const head = bytes.toString('latin1', 0, Math.min(bytes.length, 1024)).toLowerCase();
+  const polyglot = () => new AppError('unsupported', `Tệp "${fileName}" không phải PDF thuần: có nội dung khác (HTML, mã lệnh) trước hoặc trong phần đầu tệp; không được lưu vào hồ sơ.`);
+  if (!head.startsWith('%pdf-')) throw polyglot();
+  let inspected: PdfInspection;
   try {
-    doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
-  } catch {
+    inspected = await inspectPdf(bytes, { deadline, maxPages: MAX_PDF_PAGES });
+  } catch (e) {
+    if (e instanceof PdfRefusal) throw refusePdf(e, fileName);
     throw refuse.broken(fileName);
   }
-  if (doc.isEncrypted || doc.context.trailerInfo.Encrypt) throw refuse.encrypted(fileName);
-  for (const [, obj] of doc.context.enumerateIndirectObjects()) {
-    const dict = obj instanceof PDFDict ? obj : obj instanceof PDFStream ? obj.dict : null;
-    if (dict && hasActiveContent(dict)) throw refuse.active(fileName);
-    if (obj instanceof PDFRawStream && obj.dict.get(PDFName.of('Type')) === PDFName.of('EmbeddedFile')) throw refuse.active(fileName);
-  }
-  // A file pdf-lib opens without a catalog (a header and nothing else) is no document at all.
-  const catalog = doc.context.trailerInfo.Root ? (doc.catalog as PDFDict | undefined) : undefined;
-  if (!catalog) throw refuse.broken(fileName);
-  if (hasActiveContent(catalog)) throw refuse.active(fileName);
+  if (HTML_MARKERS.some((m) => head.includes(m))) throw polyglot();
+  if (inspected.pageCount < 1) throw new AppError('validation', `Tệp "${fileName}" không có trang nào.`);
 
-  // pdfjs is what shows the file to users and what extracts its text: it must open every page.
-  const { getDocument } = await loadPdfjs();
+  // pdfjs is what shows the file to users and what extracts its text: it must open every page and
+  // agree with the page tree. It needs its own copy (it transfers the buffer to its worker).
   const task = getDocument({
     data: new Uint8Array(bytes),
     isEvalSupported: false,
@@ -101,37 +131,27 @@ async function checkPdf(bytes: Buffer, fileName: string): Promise<CheckedFile> {
     verbosity: 0,
     stopAtErrors: true,
   });
+  const slow = () => new PdfRefusal('slow', 'quá phức tạp để kiểm tra trong thời gian cho phép');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(slow()), Math.max(1, deadline - Date.now()))));
   try {
-    const pdf = await task.promise;
+    const pdf = await Promise.race([task.promise, timeout]);
     const pageCount = pdf.numPages;
-    if (pageCount < 1) throw new AppError('validation', `Tệp "${fileName}" không có trang nào.`);
-    if (pageCount > MAX_PDF_PAGES) throw new AppError('validation', `Tệp "${fileName}" có quá nhiều trang (${pageCount}).`);
-    for (let i = 1; i <= pageCount; i++) await pdf.getPage(i);
-    if (pageCount !== doc.getPageCount()) throw refuse.broken(fileName);
+    if (pageCount !== inspected.pageCount) throw refuse.broken(fileName);
+    for (let i = 1; i <= pageCount; i++) {
+      await Promise.race([pdf.getPage(i), timeout]);
+      if (Date.now() > deadline) throw slow();
+    }
     return { contentType: 'application/pdf', pageCount };
   } catch (e) {
     if (e instanceof AppError) throw e;
+    if (e instanceof PdfRefusal) throw refusePdf(e, fileName);
     if ((e as { name?: string }).name === 'PasswordException') throw refuse.encrypted(fileName);
     throw refuse.broken(fileName);
   } finally {
+    clearTimeout(timer);
     await task.destroy();
   }
-}
-
-function hasActiveContent(dict: PDFDict): boolean {
-  for (const key of FORBIDDEN_KEYS) if (dict.has(PDFName.of(key))) return true;
-  const s = dict.get(PDFName.of('S'));
-  if (s instanceof PDFName && FORBIDDEN_ACTIONS.has(s.decodeText())) return true;
-  // OpenAction / AA may hold an inline action dictionary or an array of them.
-  for (const key of ['OpenAction', 'AA', 'Next']) {
-    const v = dict.get(PDFName.of(key));
-    const items = v instanceof PDFArray ? v.asArray() : [v];
-    for (const it of items) {
-      const d = it instanceof PDFDict ? it : null;
-      if (d && (hasActiveContent(d) || [...d.values()].some((x) => x instanceof PDFDict && hasActiveContent(x)))) return true;
-    }
-  }
-  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
