@@ -70,12 +70,12 @@ export function rawPdf(objects: string[], o: RawOptions = {}): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-const CONTENT = 'BT /F1 18 Tf 72 720 Td (Van ban thu nghiem) Tj ET';
-const stream = (data: string, extra = '') => `<< /Length ${Buffer.byteLength(data, 'latin1')}${extra ? ` ${extra}` : ''} >>\nstream\n${data}\nendstream`;
-const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+export const CONTENT = 'BT /F1 18 Tf 72 720 Td (Van ban thu nghiem) Tj ET';
+export const stream = (data: string, extra = '') => `<< /Length ${Buffer.byteLength(data, 'latin1')}${extra ? ` ${extra}` : ''} >>\nstream\n${data}\nendstream`;
+export const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
 
 /** The four objects of a one-page document; `catalogExtra` and `pageExtra` go inside the dictionaries. */
-function onePage({ catalogExtra = '', pageExtra = '', pagesExtra = '', count = 1, extra = [] as string[] } = {}): string[] {
+export function onePage({ catalogExtra = '', pageExtra = '', pagesExtra = '', count = 1, extra = [] as string[] } = {}): string[] {
   return [
     `<< /Type /Catalog /Pages 2 0 R ${catalogExtra} >>`,
     `<< /Type /Pages /Kids [3 0 R] /Count ${count} ${pagesExtra} >>`,
@@ -458,6 +458,11 @@ export const SHARED_REFUSED: Record<string, string> = {
   'minimal-two-fields-pubkey-rc4.pdf': 'public-key RC4 with two fields',
   'pubkey-3des-test.pdf': 'public-key 3DES encryption',
   'pubkey-rc2-test.pdf': 'public-key RC2 encryption',
+  'pubkey-ecc-test.pdf': 'public-key encryption to an ECC recipient',
+  'minimal-two-fields-aes256.pdf': 'AES-256 with two form fields',
+  'minimal-two-fields-pubkey-aes256.pdf': 'public-key AES-256 with two fields',
+  'minimal-with-field-pubkey-aes256.pdf': 'public-key AES-256 with a form field',
+  'minimal-with-field-pubkey-rc4.pdf': 'public-key RC4 with a form field',
   'embedded-encrypted-nocf.pdf': 'encrypted embedded file without crypt filters',
   'signed-encrypted-pubkey-with-catalog-ref.pdf': 'signed and encrypted',
   'minimal-startxref-hopeless.pdf': 'unusable startxref',
