@@ -11,6 +11,7 @@
 import {
   PDFArray,
   PDFDict,
+  PDFHexString,
   PDFName,
   PDFNumber,
   PDFObjectStreamParser,
@@ -18,6 +19,7 @@ import {
   PDFRawStream,
   PDFRef,
   PDFStream,
+  PDFString,
   PDFXRefStreamParser,
   type PDFContext,
   type PDFCrossRefSection,
@@ -46,9 +48,28 @@ export interface PdfInspection {
   pageCount: number;
 }
 
+/** The time a check may take. A hostile file must not pin a core, but a machine busy with other
+ *  work must not make honest files fail: the budget is spent when this process has used `limitMs`
+ *  of CPU since the check began AND `limitMs` of wall time have passed, or at 4 × `limitMs` of wall
+ *  time whatever happens (process CPU includes concurrent checks, which only makes it stricter). */
+export class CheckBudget {
+  private readonly wallStart = Date.now();
+  private readonly cpuStart = process.cpuUsage();
+  constructor(readonly limitMs: number) {}
+
+  expired(): boolean {
+    const wall = Date.now() - this.wallStart;
+    if (wall < this.limitMs) return false;
+    if (wall > 4 * this.limitMs) return true;
+    const cpu = process.cpuUsage(this.cpuStart);
+    return (cpu.user + cpu.system) / 1000 > this.limitMs;
+  }
+}
+
+export const slowRefusal = () => new PdfRefusal('slow', 'quá phức tạp để kiểm tra trong thời gian cho phép');
+
 export interface InspectOptions {
-  /** Date.now() after which the check gives up (a hostile file must not pin a core). */
-  deadline: number;
+  budget: CheckBudget;
   maxPages: number;
 }
 
@@ -93,6 +114,14 @@ function activeIn(dict: PDFDict): string | null {
     if (k === 'S' && FORBIDDEN_ACTIONS.has(v)) return `/S /${v}`;
     if (k === 'Type' && v === 'EmbeddedFile') return '/Type /EmbeddedFile';
     if (k === 'Subtype' && FORBIDDEN_SUBTYPES.has(v)) return `/Subtype /${v}`;
+    // A URI action is a link; one whose scheme is not the web or mail (javascript:, file:, data:)
+    // runs or opens something on the reader's machine.
+    if (k === 'S' && v === 'URI') {
+      const uri = dict.lookup(N('URI'));
+      const text = uri instanceof PDFString || uri instanceof PDFHexString ? uri.decodeText().trim() : null;
+      const scheme = text === null ? 'unreadable' : (/^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase() ?? '');
+      if (!['', 'http', 'https', 'mailto', 'tel'].includes(scheme)) return '/URI không phải liên kết web hoặc thư điện tử';
+    }
   }
   return null;
 }
@@ -248,7 +277,7 @@ function xrefStreamEntries(stream: PDFRawStream, context: PDFContext): XRefEntry
   return PDFXRefStreamParser.forStream(PDFRawStream.of(dict, data)).parseIntoContext() as XRefEntry[];
 }
 
-async function parseRecording(bytes: Buffer, deadline: number): Promise<{ context: PDFContext; rec: Recording }> {
+async function parseRecording(bytes: Buffer, budget: CheckBudget): Promise<{ context: PDFContext; rec: Recording }> {
   const rec: Recording = { objects: new Map(), tables: [], streams: [], problem: null, activeWhy: null };
   const parser = PDFParser.forBytesWithOptions(bytes, Infinity, true) as unknown as ParserInternals;
   const fail = (r: PdfRefusal): never => {
@@ -256,11 +285,11 @@ async function parseRecording(bytes: Buffer, deadline: number): Promise<{ contex
     throw r;
   };
   let parsed = 0;
-  // pdf-lib yields to the event loop when this says so; we also stop at the deadline.
+  // pdf-lib yields to the event loop when this says so; we also stop when the budget is spent.
   parser.shouldWaitForTick = () => {
     parsed++;
     if (parsed % 200 !== 0) return false;
-    if (Date.now() > deadline) fail(new PdfRefusal('slow', 'quá phức tạp để kiểm tra trong thời gian cho phép'));
+    if (budget.expired()) fail(slowRefusal());
     return true;
   };
   // Same steps as pdf-lib's own parseIndirectObject, plus: record the header offset, bound the
@@ -328,19 +357,23 @@ async function parseRecording(bytes: Buffer, deadline: number): Promise<{ contex
  *  the last revision from there. Anything else after %%EOF would make the file a carrier for a
  *  second format (a ZIP read from its end, a script) — a polyglot. Returns the startxref value. */
 function finalStartxref(bytes: Buffer): number {
-  const tailStart = Math.max(0, bytes.length - 1024);
+  const truncated = () => new PdfRefusal('truncated', 'không trọn vẹn (bị cắt cụt); hãy tải lên lại bản đầy đủ');
   const at = bytes.lastIndexOf('startxref', bytes.length, 'latin1');
-  if (at < tailStart) {
-    if (bytes.lastIndexOf('%%EOF', bytes.length, 'latin1') < tailStart) throw new PdfRefusal('truncated', 'không trọn vẹn (bị cắt cụt); hãy tải lên lại bản đầy đủ');
+  if (at < 0) {
+    if (bytes.lastIndexOf('%%EOF', bytes.length, 'latin1') < 0) throw truncated();
     throw new PdfRefusal('structure', 'không có dòng startxref ở cuối tệp (bảng tham chiếu chéo bị mất)');
   }
   // Locating the final trailer's bytes (not tokenizing): one integer, then %%EOF, then only whitespace.
-  const m = /^startxref[\0\t\n\f\r ]+(\d{1,12})[\0\t\n\f\r ]+%%EOF([\0\t\n\f\r ]*)([\s\S]*)$/.exec(bytes.toString('latin1', at));
+  const m = /^startxref[\0\t\n\f\r ]+(\d{1,12})[\0\t\n\f\r ]+%%EOF/.exec(bytes.toString('latin1', at, Math.min(bytes.length, at + 64)));
   if (!m) {
-    if (!bytes.includes('%%EOF', at, 'latin1')) throw new PdfRefusal('truncated', 'không trọn vẹn (bị cắt cụt); hãy tải lên lại bản đầy đủ');
+    if (!bytes.includes('%%EOF', at, 'latin1')) throw truncated();
     throw new PdfRefusal('structure', 'có dòng startxref không đọc được (phải là một số rồi đến %%EOF)');
   }
-  if (m[3]) throw new PdfRefusal('polyglot', 'có dữ liệu lạ nối sau dấu kết thúc %%EOF (tệp lai ghép nhiều định dạng)');
+  for (let i = at + m[0].length; i < bytes.length; i++) {
+    if (!isWhite(bytes[i])) {
+      throw new PdfRefusal('polyglot', 'có dữ liệu lạ nối sau dấu kết thúc %%EOF (tệp bị cắt cụt giữa một lần cập nhật, hoặc lai ghép thêm định dạng khác)');
+    }
+  }
   return Number(m[1]);
 }
 
@@ -458,10 +491,11 @@ export async function inspectPdf(bytes: Buffer, options: InspectOptions): Promis
   const startxref = finalStartxref(bytes);
   let parsed: Awaited<ReturnType<typeof parseRecording>>;
   try {
-    parsed = await parseRecording(bytes, options.deadline);
+    parsed = await parseRecording(bytes, options.budget);
   } catch (e) {
-    // A file pdf-lib cannot parse may still be recognisably encrypted: say that, it is actionable.
-    if (e instanceof PdfRefusal && e.kind === 'broken' && bytes.includes('/Encrypt', 0, 'latin1')) throw new PdfRefusal('encrypted', 'mã hóa');
+    // A file pdf-lib cannot parse may still be recognisably encrypted (its object streams are
+    // ciphertext): say that, it is actionable. Only the message changes; it is refused either way.
+    if (e instanceof PdfRefusal && e.kind !== 'slow' && bytes.includes('/Encrypt', 0, 'latin1')) throw new PdfRefusal('encrypted', 'mã hóa');
     throw e;
   }
   const { context, rec } = parsed;
@@ -480,6 +514,6 @@ export async function inspectPdf(bytes: Buffer, options: InspectOptions): Promis
   if (!(catalog instanceof PDFDict) || catalog.get(N('Type')) !== N('Catalog')) throw new PdfRefusal('broken', 'không có danh mục tài liệu (/Root)');
   const pageCount = countPages(context, catalog, options.maxPages);
   checkOutlines(context, catalog);
-  if (Date.now() > options.deadline) throw new PdfRefusal('slow', 'quá phức tạp để kiểm tra trong thời gian cho phép');
+  if (options.budget.expired()) throw slowRefusal();
   return { context, catalog, pageCount };
 }

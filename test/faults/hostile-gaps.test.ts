@@ -31,6 +31,9 @@ describe('Known gaps in hostile-input handling (fail until fixed)', function () 
   });
 
   it('checkUpload refuses every upload listed as a gap with a Vietnamese AppError', async () => {
+    // A stale name (a case renamed or removed from the corpus) would pass silently: refuse it.
+    expect(Object.keys(UPLOAD_GAPS).filter((n) => !uploads.some((u) => u.name === n)), 'gap names missing from the corpus').to.deep.equal([]);
+    if (uploads.length + Object.keys(SHARED_UPLOAD_GAPS).length === 0) process.stdout.write('      (no upload gaps listed: every hostile upload is guarded by npm test)\n');
     const outcomes: string[] = [];
     for (const u of uploads) {
       const r = await refusal(u.name, u.bytes);

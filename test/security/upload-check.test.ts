@@ -101,6 +101,12 @@ describe('Upload check: real producers accepted, each hostile class refused with
     await expectRefused(rawPdf(onePage({ pageExtra: '/Annots [<< /Type /Annot /Subtype /Widget /Rect [0 0 9 9] /MK << /IF [<< /A << /S /Launch /F (x.exe) >> >>] >> >>]' })), /Launch/);
   });
 
+  it('refuses a link whose URI runs script or opens a local file, keeps web and mail links', async () => {
+    const link = (uri: string) => rawPdf(onePage({ pageExtra: `/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 99 99] /A << /S /URI /URI (${uri}) >> >>]` }));
+    for (const uri of ['javascript:app.alert\\(1\\)', 'JavaScript:x', 'file:///C:/Windows/System32/cmd.exe', 'data:text/html,x']) await expectRefused(link(uri), /URI/);
+    for (const uri of ['https://chinhphu.vn/', 'mailto:vanthu@nghean.gov.vn', 'www.nghean.gov.vn']) await expectAccepted(link(uri));
+  });
+
   it('refuses direct dictionaries nested deeper than the bound with a clear message (no stack overflow)', async () => {
     const deep = '<< /A '.repeat(300) + '1' + ' >>'.repeat(300);
     await expectRefused(rawPdf(onePage({ pageExtra: `/PieceInfo ${deep}` })), /lồng nhau|hỏng/);
