@@ -370,7 +370,20 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
   if (route.kind === 'none') return refuse(`Không tìm thấy nơi nhận mã ${a.recipientCode}.`);
 
   if (route.kind === 'peer') {
-    // Store and forward: the package is kept as received; the final node checks it in full.
+    // Store and forward: the package is kept as received. Its signature is checked here too, so a
+    // forged or tampered package stops at the first node (answered with 02) instead of travelling
+    // on; the final node checks everything again (fields, recipient, files, PDF signatures).
+    if (!a.local) {
+      let reason: string | null;
+      try {
+        const verdict = verifyPackageSignature(a.bytes, { trustRoots: node.trustRoots, limits: { maxPackageBytes: node.settings.maxPackageBytes } });
+        reason = verdict.valid && verdict.trusted ? null : `Chữ ký số của gói tin không hợp lệ: ${verdict.reason}`;
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        reason = `Gói tin không đúng QCVN 102:2016: ${e.message}`;
+      }
+      if (reason) return refuse(reason);
+    }
     const trace = [...a.trace, myHop(node)];
     const res = await ctx.db.transaction().execute(async (trx) => {
       const { row, created } = await axisRepository.insertInbox(trx, { senderCode: key.from!, edxmlDocumentId: key.documentId!, businessType: key.businessType!, recipientCode: a.recipientCode, packageSha256: sha, package: a.bytes, trace: JSON.stringify(a.trace), fromNode: a.fromNode, state: 'forwarded' });

@@ -138,6 +138,19 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     await expectRefused(await post(xml.replace(m[1]!, flipped)), /Chữ ký số của gói tin không hợp lệ/);
   });
 
+  it('checks the package signature before forwarding to another node: a forged package stops here with 02', async () => {
+    const stranger = makeIdentity({ commonName: 'Kẻ giả mạo', organization: 'Không rõ' });
+    const forwardsBefore = Number((await t.ctx.db.selectFrom('axisOutbox').select((eb) => eb.fn.countAll<string>().as('n')).where('kind', '=', 'forward').executeTakeFirstOrThrow()).n);
+    await expectRefused(await post(await signed(model({ to: CODES.commune1 }), stranger), { recipient: CODES.commune1 }), /Chữ ký số của gói tin không hợp lệ/);
+    const forwardsAfterForged = Number((await t.ctx.db.selectFrom('axisOutbox').select((eb) => eb.fn.countAll<string>().as('n')).where('kind', '=', 'forward').executeTakeFirstOrThrow()).n);
+    expect(forwardsAfterForged).to.equal(forwardsBefore);
+    // A genuine package for the same agency below is stored and queued for the next hop.
+    const ok = await post(await signed(model({ to: CODES.commune1 })), { recipient: CODES.commune1 });
+    expect(ok.status, ok.text).to.equal(200);
+    const fwd = await t.ctx.db.selectFrom('axisOutbox').selectAll().where('kind', '=', 'forward').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(fwd.targetCode).to.equal(CODES.commune1);
+  });
+
   it('refuses a package for an agency this node does not serve or know', async () => {
     const unknown = '000.09.99.H41';
     // Routed up to the parent would be legitimate; VPCP has no parent, so the code is unknown here.
