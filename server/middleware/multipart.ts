@@ -6,7 +6,8 @@
 // the store read the bytes), so at most `concurrency` multipart requests are read and handled at
 // once; the others wait, unread, in the kernel's socket buffers (or in nginx's request buffer in
 // production: deploy/nginx.conf `proxy_request_buffering on`). Fifty 2 MB uploads at once then cost
-// a few in-flight files, not fifty; the CPU (content checks) is the bottleneck either way.
+// a few in-flight files, not fifty; the CPU (content checks) is the bottleneck either way. The
+// declared bytes in flight are bounded too, so large files are handled one or two at a time.
 import { availableParallelism } from 'node:os';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
@@ -16,30 +17,45 @@ import type { Upload } from '../services/file.service.ts';
 /** Default bound on multipart requests in flight: two per core. */
 export const DEFAULT_UPLOAD_CONCURRENCY = Math.max(2, 2 * availableParallelism());
 
-/** A counting semaphore: `acquire` resolves when a slot is free; the returned function frees it once. */
-export function slots(limit: number): { acquire(): Promise<() => void>; readonly inUse: number; readonly waiting: number } {
+/** Default bound on the declared bytes of the multipart requests in flight (one 50 MB file fits). */
+export const DEFAULT_UPLOAD_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A semaphore bounding both the number of holders and the sum of their weights (bytes): `acquire`
+ * resolves, in arrival order, when both fit; the returned function frees the slot once. A weight
+ * above the budget is clamped to it (such a request then runs alone). The byte budget keeps a few
+ * 50 MB uploads from being held, parsed and checked at the same time (each costs several times
+ * its size while checked), while many small ones still run side by side.
+ */
+export function slots(limit: number, budget = Number.POSITIVE_INFINITY): { acquire(weight?: number): Promise<() => void>; readonly inUse: number; readonly waiting: number } {
   let inUse = 0;
-  const queue: (() => void)[] = [];
-  const release = () => {
-    const next = queue.shift();
-    if (next) next();
-    else inUse--;
+  let used = 0;
+  const queue: { weight: number; grant: () => void }[] = [];
+  const fits = (w: number) => inUse < limit && (inUse === 0 || used + w <= budget);
+  const pump = () => {
+    while (queue.length && fits(queue[0]!.weight)) {
+      const head = queue.shift()!;
+      inUse++;
+      used += head.weight;
+      head.grant();
+    }
   };
   return {
-    acquire() {
+    acquire(weight = 0) {
+      const w = Math.min(Math.max(0, weight), budget);
       return new Promise((resolve) => {
         const grant = () => {
           let done = false;
           resolve(() => {
             if (done) return;
             done = true;
-            release();
+            inUse--;
+            used -= w;
+            pump();
           });
         };
-        if (inUse < limit) {
-          inUse++;
-          grant();
-        } else queue.push(grant);
+        queue.push({ weight: w, grant });
+        pump();
       });
     },
     get inUse() {
@@ -51,13 +67,16 @@ export function slots(limit: number): { acquire(): Promise<() => void>; readonly
   };
 }
 
-export function multipart(maxBytes: number, maxFiles = 20, concurrency = DEFAULT_UPLOAD_CONCURRENCY) {
+export function multipart(maxBytes: number, maxFiles = 20, concurrency = DEFAULT_UPLOAD_CONCURRENCY, budgetBytes = DEFAULT_UPLOAD_BUDGET_BYTES) {
   const parse = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: maxFiles, fields: 200, fieldSize: 100_000, parts: 250 } }).any();
-  const inFlight = slots(concurrency);
+  const inFlight = slots(concurrency, budgetBytes);
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.is('multipart/form-data')) return next();
     if (!req.actor) return next(new AppError('unauthenticated', 'Vui lòng đăng nhập.'));
-    void inFlight.acquire().then((release) => {
+    // Weighed by the declared length; a body without one may be as large as the limit allows.
+    const declared = Number(req.headers['content-length']);
+    const weight = Number.isFinite(declared) && declared >= 0 ? declared : maxBytes * maxFiles;
+    void inFlight.acquire(weight).then((release) => {
       // Held until the answer is sent (or the client goes away): the files live until then.
       res.once('finish', release);
       res.once('close', release);

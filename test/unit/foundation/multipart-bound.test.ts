@@ -63,3 +63,39 @@ describe('multipart uploads are read and handled a bounded number at a time', ()
     expect(small.body.n).to.equal(1);
   });
 });
+
+describe('the upload byte budget', () => {
+  it('lets small uploads run side by side but a large one only when the bytes in flight allow, in arrival order', async () => {
+    const s = slots(4, 100);
+    const order: string[] = [];
+    const take = (name: string, w: number) => s.acquire(w).then((r) => (order.push(name), r));
+    const a = await take('a', 30);
+    const b = await take('b', 30);
+    const big = take('big', 80); // 60 + 80 > 100: waits
+    const c = take('c', 10); // would fit, but arrived after big: waits behind it (no starvation)
+    await new Promise((r) => setImmediate(r));
+    expect(order).to.deep.equal(['a', 'b']);
+    a();
+    await new Promise((r) => setImmediate(r));
+    expect(order).to.deep.equal(['a', 'b']); // 30 + 80 > 100 still
+    b();
+    const bigRelease = await big;
+    const cRelease = await c; // 80 + 10 ≤ 100
+    expect(order).to.deep.equal(['a', 'b', 'big', 'c']);
+    bigRelease();
+    cRelease();
+    expect(s.inUse).to.equal(0);
+  });
+
+  it('runs a request weighing more than the whole budget alone instead of never', async () => {
+    const s = slots(4, 100);
+    const huge = await s.acquire(500);
+    let small = false;
+    const p = s.acquire(1).then((r) => ((small = true), r));
+    await new Promise((r) => setImmediate(r));
+    expect(small).to.equal(false);
+    huge();
+    (await p)();
+    expect(small).to.equal(true);
+  });
+});
