@@ -40,6 +40,13 @@ const schema = z.object({
     .regex(/^[0-9a-fA-F]{64}$/, 'phải là 64 ký tự hex (32 byte)')
     .optional(),
   TRUST_ROOTS: z.string().optional(),
+  /** CRL files (DER or PEM), comma-separated: revocation data for signing and verification. */
+  CRL_FILES: z.string().optional(),
+  /** Leader signature box when the name is not found: "x,y,width,height[,page]" in PDF points, page -1 = last. */
+  LEADER_FALLBACK: z
+    .string()
+    .regex(/^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3,4}\s*$/, 'phải có dạng x,y,rộng,cao[,trang] (điểm PDF; trang -1 = trang cuối)')
+    .optional(),
   TSA_URL: z.string().url().optional(),
   AXIS_NODE_CONFIG: z.string().optional(),
   SMTP_URL: z.string().optional(),
@@ -73,6 +80,8 @@ export interface Config {
   uploadMaxBytes: number;
   credentialKey: Buffer;
   trustRoots: string[];
+  crlFiles: string[];
+  leaderFallback: { x: number; y: number; width: number; height: number; pageIndex: number } | undefined;
   tsaUrl: string | undefined;
   /** Path of the axis node JSON (server/axis/node-config.ts); unset = standalone node. */
   axisNodeConfig: string | undefined;
@@ -90,6 +99,11 @@ export class ConfigError extends Error {
 // Development defaults that must never reach production: fixed, clearly labelled keys.
 const DEV_SESSION_SECRET = 'dev-only-session-secret-not-for-production-use';
 const DEV_CREDENTIAL_KEY = '00'.repeat(31) + '01';
+
+function leaderFallbackOf(v: string): Config['leaderFallback'] {
+  const [x, y, width, height, page = -1] = v.split(',').map((n) => Number(n.trim()));
+  return { x: x!, y: y!, width: width!, height: height!, pageIndex: page };
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset", as in most .env files.
@@ -133,6 +147,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
     credentialKey: Buffer.from(e.CREDENTIAL_KEY ?? DEV_CREDENTIAL_KEY, 'hex'),
     trustRoots: e.TRUST_ROOTS ? e.TRUST_ROOTS.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    crlFiles: e.CRL_FILES ? e.CRL_FILES.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    leaderFallback: e.LEADER_FALLBACK ? leaderFallbackOf(e.LEADER_FALLBACK) : undefined,
     tsaUrl: e.TSA_URL,
     axisNodeConfig: e.AXIS_NODE_CONFIG,
     smtpUrl: e.SMTP_URL,

@@ -23,8 +23,10 @@ export async function trustRoots(ctx: AppContext): Promise<Buffer[]> {
 
 /** CRLs used when signing and verifying: the sample CRL in development and test (production: none configured yet). */
 export async function signingCrls(ctx: AppContext): Promise<Buffer[]> {
-  if (ctx.config.env === 'production') return [];
-  return [await readFile(path.join(SAMPLE_DIR, 'crl/issuing-ca.crl')).catch(() => Buffer.alloc(0))].filter((b) => b.length > 0);
+  // Configured CRLs (CRL_FILES) in every environment; the sample CA's CRL only outside production.
+  const configured = await Promise.all(ctx.config.crlFiles.map((f) => readFile(f)));
+  if (ctx.config.env === 'production') return configured;
+  return [...configured, await readFile(path.join(SAMPLE_DIR, 'crl/issuing-ca.crl')).catch(() => Buffer.alloc(0))].filter((b) => b.length > 0);
 }
 
 /** Verifies one stored PDF and stores the verdict. Runs in the worker (hashing, chain building). */

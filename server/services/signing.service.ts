@@ -47,6 +47,7 @@ const STUCK_AFTER_MS = 60_000;
  * Where the leader's image goes when the position line and the name are not found in the PDF: the
  * lower right of the last page, the usual place of the signature block (Decree 30/2020 Appendix I).
  */
+/** Default leader box on the last page when the name is not found; LEADER_FALLBACK in the environment overrides it. */
 export const LEADER_FALLBACK: FallbackPosition = { pageIndex: -1, x: 320, y: 110, width: 220, height: 120 };
 
 const PDF = 'application/pdf';
@@ -270,7 +271,7 @@ export async function prepareRequest(ctx: AppContext, requestId: string): Promis
     let op: ExternalOperation;
     if (req.kind === 'leader') {
       const user = await signingRepository.userOf(ctx.db, req.requestedBy);
-      op = { kind: 'leader', options: { ...common, position: user?.position ?? '', signerName: user?.fullName, signatureImage: cred.imagePng!, fallback: LEADER_FALLBACK } };
+      op = { kind: 'leader', options: { ...common, position: user?.position ?? '', signerName: user?.fullName, signatureImage: cred.imagePng!, fallback: ctx.config.leaderFallback ?? LEADER_FALLBACK } };
     } else {
       const doc = (await documentRepository.findById(ctx.db, req.documentId))!;
       const agency = await agencyRepository.findById(ctx.db, doc.agencyId);
