@@ -25,6 +25,24 @@ export interface Proc {
   kill9(): Promise<void>;
 }
 
+/** The PostgreSQL server on which the tests create and drop their databases. */
+export const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Runs `fn` over `items` with at most `width` at once. */
+export async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
 export function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
@@ -127,7 +145,7 @@ export async function startWeb(name: string, env: Record<string, string>, nodeAr
     await waitFor(async () => {
       if (proc.child.exitCode !== null) throw new Error(`${name} exited: ${proc.output()}`);
       return (await fetch(`${proc.url}/healthz`)).status === 200;
-    }, 180_000, `${name} /healthz`);
+    }, 300_000, `${name} /healthz`);
   } catch (e) {
     await proc.stop(1000);
     throw new Error(`${(e as Error).message}\n${proc.output()}`);

@@ -18,6 +18,7 @@ import { createDatabase, createPool, type Database } from '../../server/db/datab
 import { verifyAuditChain } from '../../server/services/audit.service.ts';
 import { booksFor } from '../../server/services/book.service.ts';
 import { queueNameOf } from '../../server/jobs/jobs.ts';
+import { todayInVietnam } from '../../server/domain/vietnam-time.ts';
 import { SCHEDULERS } from '../../workers/host.ts';
 import { dropDatabase, freshDatabase, login, postForm, startOwnPostgres, startOwnRedis, startWeb, startWorker, waitFor, type OwnPostgres, type OwnRedis, type Proc, type Session } from './cluster.ts';
 import { BASE_URL, pool, receive } from './multi-process.test.ts';
@@ -230,7 +231,7 @@ describe('Faults', function () {
       const province = await db!.selectFrom('agency').select('id').where('d20Code', '=', 'H41').executeTakeFirstOrThrow();
       const book = (await booksFor(db!, province.id, 'incoming'))[0]!;
       const unit = await db!.selectFrom('unit').select('id').where('agencyId', '=', province.id).where('abbreviation', '=', 'TH').executeTakeFirstOrThrow();
-      const outcome: { deadline: unknown; registeredOn: string }[] = [];
+      const outcome: { deadline: unknown; registeredOn: string; registerEventOn: string }[] = [];
       for (const node of [0, 1]) {
         const id = await receive(clerk[node]!, `CK${node}`);
         expect((await postForm(clerk[node]!, `/documents/${id}/actions/register`, { bookId: book.id, acceptDuplicate: '1' })).status).to.equal(303);
@@ -238,9 +239,17 @@ describe('Faults', function () {
         expect((await postForm(leader[node]!, `/documents/${id}/actions/direct`, { direction: 'Giao Phòng Tổng hợp xử lý', lead: `u:${unit.id}`, workingDays: '5' })).status).to.equal(303);
         const d = await db!.selectFrom('document').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         const row = d as unknown as Record<string, unknown>;
-        outcome.push({ deadline: row.handlingDeadline ?? row.deadline ?? null, registeredOn: new Date(row.registeredAt as string).toISOString().slice(0, 10) });
+        // The timeline's time comes from PostgreSQL (`at default now()`): the deployment's one clock.
+        const ev = await db!.selectFrom('documentEvent').select('at').where('documentId', '=', id).where('action', '=', 'register').executeTakeFirstOrThrow();
+        outcome.push({ deadline: row.handlingDeadline ?? row.deadline ?? null, registeredOn: todayInVietnam(new Date(row.registeredAt as string)), registerEventOn: todayInVietnam(ev.at) });
       }
       process.stdout.write(`      true clock: ${JSON.stringify(outcome[0])}; skewed +10 days: ${JSON.stringify(outcome[1])}\n`);
+      // Decided (docs/RELIABILITY.md): PostgreSQL's clock is the deployment's clock. Every date of a
+      // record — the registration date, the deadline counted from the day of the direction, the
+      // timeline — must agree with it whichever process wrote it. Fails today (known gap: the
+      // services take "today" from the process clock); kept out of `npm test`.
+      expect(outcome[0]!.registeredOn, 'registration date = the day of its timeline event (true clock)').to.equal(outcome[0]!.registerEventOn);
+      expect(outcome[1]!.registeredOn, 'registration date = the day of its timeline event (skewed process)').to.equal(outcome[1]!.registerEventOn);
       expect(outcome[1]).to.deep.equal(outcome[0]);
     });
   });

@@ -14,9 +14,9 @@ import { booksFor } from '../../server/services/book.service.ts';
 import { createQueueConnection } from '../../server/jobs/queue-connection.ts';
 import { createJobQueue } from '../../server/jobs/jobs.ts';
 import { makePdf } from '../helpers/pdf.ts';
-import { dropDatabase, freshDatabase, login, startOwnRedis, startWeb, startWorker, waitFor, type OwnRedis, type Proc, type Session } from './cluster.ts';
+import { BASE_URL, pool, dropDatabase, freshDatabase, login, startOwnRedis, startWeb, startWorker, waitFor, type OwnRedis, type Proc, type Session } from './cluster.ts';
 
-export const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export { BASE_URL, pool } from './cluster.ts';
 
 /** Enters an incoming document with a one-page PDF whose text is `marker`; returns its id. */
 export async function receive(s: Session, marker: string): Promise<string> {
@@ -37,19 +37,6 @@ export async function register(s: Session, id: string, bookId: string): Promise<
   });
   await res.text();
   return res.status;
-}
-
-/** Runs `fn` over `items` with at most `width` at once. */
-export async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  }));
-  return out;
 }
 
 describe('Two web and two worker processes on one database', function () {

@@ -1,0 +1,127 @@
+// NOT YET IN `npm run test:faults`: written, typechecked and linted, but its first run did not complete
+// before the session ended (machine load average 30+). Add it to the test:faults script once it passes.
+// The link between two nodes cut for minutes (issue 8, item 1): the commune's node and the district's
+// node (two processes, each with its own database, workers in the web process, the axis test
+// network's PKI). The district's process is killed (SIGKILL: the link drops mid-conversation) and
+// stays down for FAULTS_PARTITION_MS (default 120 000 ms = 2 minutes; CI may shorten it) while the
+// commune releases documents to it. Then the district comes back on the same address and database:
+// every document arrives, each exactly once, and the registration receipts (03) flow back, each
+// recipient row moving to "registered" once. Run by `npm run test:faults`.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { createDatabase, createPool, type Database } from '../../server/db/database.ts';
+import { verifyAuditChain } from '../../server/services/audit.service.ts';
+import { booksFor } from '../../server/services/book.service.ts';
+import { CODES, writeNetwork } from '../fixtures/axis/network.ts';
+import { BASE_URL, pool, dropDatabase, freshDatabase, login, postForm, startWeb, waitFor, type Proc, type Session } from './cluster.ts';
+
+const PARTITION_MS = Number(process.env.FAULTS_PARTITION_MS ?? 120_000);
+const DOCS = 12;
+
+describe('the link between two axis nodes cut for minutes', function () {
+  this.timeout(900_000);
+  const names = { commune: `vanthu_cut_xa_${process.pid}`, district: `vanthu_cut_huyen_${process.pid}` };
+  const dirs: string[] = [];
+  let commune: Proc | undefined;
+  let district: Proc | undefined;
+  let communeDb: Database | undefined;
+  let districtDb: Database | undefined;
+  let districtEnv: Record<string, string> = {};
+
+  before(async () => {
+    const networkDir = mkdtempSync(path.join(tmpdir(), 'vanthu-cut-axis-'));
+    dirs.push(networkDir);
+    // Retries back off up to 20 s (the deployment default is up to an hour): the test waits for them.
+    const net = writeNetwork(networkDir, 38000 + (process.pid % 2000) * 4, { retry: { baseDelayMs: 1000, maxDelayMs: 20_000, maxAgeMs: 7 * 24 * 3600_000 }, sweepEveryMs: 5000 });
+    const envOf = async (name: 'commune' | 'district') => {
+      const blobDir = mkdtempSync(path.join(tmpdir(), `vanthu-cut-${name}-`));
+      dirs.push(blobDir);
+      const url = await freshDatabase(BASE_URL, names[name]);
+      return { DATABASE_URL: url, BLOB_DIR: blobDir, AXIS_NODE_CONFIG: net[name].configPath, PORT: String(net[name].port), RUN_WORKERS_IN_WEB: 'true', REDIS_URL: '' };
+    };
+    const communeEnv = await envOf('commune');
+    districtEnv = await envOf('district');
+    [commune, district] = await Promise.all([startWeb('commune', communeEnv), startWeb('district', districtEnv)]);
+    communeDb = createDatabase(createPool(communeEnv.DATABASE_URL, 2));
+    districtDb = createDatabase(createPool(districtEnv.DATABASE_URL, 2));
+  });
+
+  after(async () => {
+    await commune?.stop();
+    await district?.stop();
+    await communeDb?.destroy();
+    await districtDb?.destroy();
+    await dropDatabase(BASE_URL, names.commune);
+    await dropDatabase(BASE_URL, names.district);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  const subjectOf = (i: number) => `V/v báo cáo số liệu đợt ${String(i).padStart(2, '0')} khi mất kết nối trục`;
+  const arrivedAtDistrict = async () =>
+    (await districtDb!.selectFrom('document').select(['subject', sql<string>`count(*)`.as('n')]).where('direction', '=', 'incoming').where('subject', 'like', 'V/v báo cáo số liệu đợt%').groupBy('subject').execute()).map((r) => ({ subject: r.subject, n: Number(r.n) }));
+  const recipientStatuses = async () => (await communeDb!.selectFrom('documentRecipient').select('status').where('agencyCode', '=', CODES.district).execute()).map((r) => r.status);
+
+  it(`delivers everything released while the district was unreachable, each exactly once, and the receipts flow back`, async () => {
+    // Numbered outgoing documents of the commune (no PDF: the leader's signature is recorded).
+    const [specialist, head, leader, clerk] = await Promise.all(['xa1.chuyenvien', 'xa1.truongphong', 'xa1.lanhdao', 'xa1.vanthu'].map((u) => login(commune!.url!, u)));
+    const communeId = (await communeDb!.selectFrom('agency').select('id').where('qcvnCode', '=', CODES.commune1).executeTakeFirstOrThrow()).id;
+    const book = (await booksFor(communeDb!, communeId, 'outgoing'))[0]!;
+    const ids = await pool(Array.from({ length: DOCS }, (_, i) => i), 3, async (i) => {
+      const res = await postForm(specialist!, '/documents/outgoing', { typeCode: 'cong_van', subject: subjectOf(i) });
+      expect(res.status, res.text.slice(0, 300)).to.equal(303);
+      const id = /\/documents\/(\d+)/.exec(res.location!)![1]!;
+      const steps: [Session, string, Record<string, string>][] = [
+        [specialist!, 'submit', {}],
+        [head!, 'approve', {}],
+        [leader!, 'approve', {}],
+        [leader!, 'sign', { competence: '' }],
+        [clerk!, 'number', { bookId: String(book.id) }],
+      ];
+      for (const [s, action, fields] of steps) expect((await postForm(s, `/documents/${id}/actions/${action}`, fields)).status, action).to.equal(303);
+      return id;
+    });
+    const release = async (id: string) => expect((await postForm(clerk!, `/documents/${id}/actions/release`, { externalCodes: CODES.district })).status, `release ${id}`).to.equal(303);
+
+    // With the link up: the first one arrives.
+    await release(ids[0]!);
+    await waitFor(async () => (await arrivedAtDistrict()).length === 1, 120_000, 'the first document at the district');
+
+    // The link goes down: the district's process is killed, and stays down.
+    await district!.kill9();
+    const cutAt = Date.now();
+    await pool(ids.slice(1), 3, release);
+    await new Promise((r) => setTimeout(r, Math.max(0, PARTITION_MS - (Date.now() - cutAt))));
+    const retrying = await communeDb!.selectFrom('axisOutbox').select(['attempts', 'lastError', 'state']).where('kind', '=', 'document').where('targetCode', '=', CODES.district).where('state', '!=', 'sent').execute();
+    process.stdout.write(`      link cut for ${Math.round((Date.now() - cutAt) / 1000)} s: ${retrying.length} packages waiting, up to ${Math.max(...retrying.map((r) => r.attempts))} attempts each (${retrying[0]?.lastError?.slice(0, 80)})\n`);
+    expect(retrying.length, 'packages held while the district is unreachable').to.equal(DOCS - 1);
+    expect(retrying.every((r) => r.attempts >= 1 && r.lastError), 'each one tried and failed').to.equal(true);
+
+    // The link comes back: same address, same database.
+    const backAt = Date.now();
+    district = await startWeb('district-again', districtEnv);
+    await waitFor(async () => (await arrivedAtDistrict()).length === DOCS, 300_000, `all ${DOCS} documents at the district`);
+    const arrivedMs = Date.now() - backAt;
+    const arrived = await arrivedAtDistrict();
+    expect(arrived.filter((a) => a.n !== 1), 'documents that arrived more than once').to.deep.equal([]);
+    await waitFor(async () => (await recipientStatuses()).every((s) => s !== 'sent' && s !== 'pending'), 120_000, 'receipts 01 (arrived) back at the commune');
+
+    // The district registers them all; the receipts 03 cross the restored link the other way.
+    const districtClerk = await login(district.url!, 'huyen.vanthu');
+    const districtId = (await districtDb!.selectFrom('agency').select('id').where('qcvnCode', '=', CODES.district).executeTakeFirstOrThrow()).id;
+    const inBook = (await booksFor(districtDb!, districtId, 'incoming'))[0]!;
+    const incoming = await districtDb!.selectFrom('document').select('id').where('direction', '=', 'incoming').where('subject', 'like', 'V/v báo cáo số liệu đợt%').execute();
+    for (const d of incoming) expect((await postForm(districtClerk, `/documents/${d.id}/actions/register`, { bookId: String(inBook.id), acceptDuplicate: '1' })).status).to.equal(303);
+    await waitFor(async () => (await recipientStatuses()).filter((s) => s === 'registered').length === DOCS, 180_000, 'receipts 03 (registered) back at the commune');
+    process.stdout.write(`      after the link came back: all ${DOCS} delivered in ${Math.round(arrivedMs / 1000)} s (district start-up included), registered and acknowledged in ${Math.round((Date.now() - backAt) / 1000)} s\n`);
+
+    // Nothing twice: one recipient row per document, one registration per document at the district.
+    expect(await recipientStatuses()).to.have.length(DOCS);
+    const registered = await districtDb!.selectFrom('document').select('bookNumber').where('direction', '=', 'incoming').where('subject', 'like', 'V/v báo cáo số liệu đợt%').execute();
+    expect(new Set(registered.map((r) => r.bookNumber)).size).to.equal(DOCS);
+    expect((await verifyAuditChain(communeDb!)).ok).to.equal(true);
+    expect((await verifyAuditChain(districtDb!)).ok).to.equal(true);
+  });
+});
