@@ -81,11 +81,15 @@ export function narrowKeysFilter(actor: Actor, scope: NarrowScope[]) {
   return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
     const per = scope.map((n) => {
       const keys = [`u:${actor.userId}`, ...n.units.map((u) => `n:${u}`)];
-      const ors: Expression<SqlBool>[] = [sql<SqlBool>`d.access_keys && ${sql.val(keys)}::text[]`];
-      if (n.headUnits.length) {
-        ors.push(eb.and([sql<SqlBool>`d.access_keys && ${sql.val(n.headUnits.map((u) => `d:${u}`))}::text[]`, eb('d.direction', '=', 'outgoing'), eb('d.state', '<>', 'draft')]));
-      }
-      return eb.and([eb('d.agencyId', '=', n.agencyId), eb.or(ors)]);
+      if (!n.headUnits.length) return eb.and([eb('d.agencyId', '=', n.agencyId), sql<SqlBool>`d.access_keys && ${sql.val(keys)}::text[]`]);
+      // One overlap with every key (an index condition the planner ANDs with the trigram bitmap),
+      // then the exact rule: drafting-unit keys count only for submitted outgoing drafts.
+      const all = [...keys, ...n.headUnits.map((u) => `d:${u}`)];
+      return eb.and([
+        eb('d.agencyId', '=', n.agencyId),
+        sql<SqlBool>`d.access_keys && ${sql.val(all)}::text[]`,
+        eb.or([sql<SqlBool>`d.access_keys && ${sql.val(keys)}::text[]`, eb.and([eb('d.direction', '=', 'outgoing'), eb('d.state', '<>', 'draft')])]),
+      ]);
     });
     return per.length ? eb.or(per) : sql<SqlBool>`false`;
   };
@@ -221,9 +225,11 @@ async function withPlan<T>(db: Executor, mode: PlanMode, timeoutMs: number, fn: 
       await sql`set local enable_indexscan = off`.execute(trx);
       await sql`set local enable_seqscan = off`.execute(trx);
     } else {
-      // The planner guesses few matches for LIKE '%…%' and would rather sort a sequential scan.
+      // The planner guesses few matches for LIKE '%…%' and would rather sort a sequential scan, or
+      // sort all of a person's rows instead of walking them newest first.
       await sql`set local enable_bitmapscan = off`.execute(trx);
       await sql`set local enable_seqscan = off`.execute(trx);
+      await sql`set local enable_sort = off`.execute(trx);
       // Parallel workers only add start-up time to a scan that stops after one page.
       await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
       if (timeoutMs > 0) await sql.raw(`set local statement_timeout = ${Math.trunc(timeoutMs)}`).execute(trx);
