@@ -2,6 +2,21 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { Direction, RegisterBook } from '../db/types.ts';
 
+/**
+ * The CTEs `n` (the next number of an open book of `year`, locking the book row until the
+ * transaction ends) and `entry` (its book entry), shared by takeNumber and numberDocument.
+ */
+function numberAndEntry(e: { bookId: string; year: number; documentId: string; createdBy: string | null }) {
+  return sql`n as (
+        update register_book set next_number = next_number + 1
+        where id = ${e.bookId} and not closed and year = ${e.year}
+        returning id, next_number - 1 as number
+      ), entry as (
+        insert into book_entry (book_id, number, document_id, created_by)
+        select id, number, ${e.documentId}, ${e.createdBy} from n
+      )`;
+}
+
 export const bookRepository = {
   listForAgency(db: Executor, agencyId: string, direction?: Direction, year?: number): Promise<RegisterBook[]> {
     let q = db.selectFrom('registerBook').selectAll().where('agencyId', '=', agencyId);
@@ -31,14 +46,7 @@ export const bookRepository = {
    */
   async takeNumber(db: Executor, e: { bookId: string; year: number; documentId: string; createdBy: string | null }): Promise<number | null> {
     const r = await sql<{ number: number }>`
-      with n as (
-        update register_book set next_number = next_number + 1
-        where id = ${e.bookId} and not closed and year = ${e.year}
-        returning id, next_number - 1 as number
-      ), entry as (
-        insert into book_entry (book_id, number, document_id, created_by)
-        select id, number, ${e.documentId}, ${e.createdBy} from n
-      )
+      with ${numberAndEntry(e)}
       select number from n`.execute(db);
     return r.rows[0]?.number ?? null;
   },
@@ -66,14 +74,7 @@ export const bookRepository = {
     const a = e.audit;
     const ev = e.event;
     const r = await sql<{ number: number }>`
-      with n as (
-        update register_book set next_number = next_number + 1
-        where id = ${e.bookId} and not closed and year = ${e.year}
-        returning id, next_number - 1 as number
-      ), entry as (
-        insert into book_entry (book_id, number, document_id, created_by)
-        select id, number, ${e.documentId}, ${e.createdBy} from n
-      ), doc as (
+      with ${numberAndEntry(e)}, doc as (
         update document set book_id = n.id, book_number = n.number, ${sql.join([...sets, sql`updated_at = now()`])}
         from n where document.id = ${e.documentId}
       ), event as (
