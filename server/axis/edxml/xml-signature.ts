@@ -286,20 +286,65 @@ function verifyEnvelopedExcC14n(root: Element, sigEl: Element, signedInfo: Eleme
   return good ? null : 'Giá trị chữ ký không đúng: phần thông tin ký đã bị sửa hoặc chứng thư không phải của người ký.';
 }
 
-function chainsToRoot(signer: X509Certificate, extra: X509Certificate[], roots: X509Certificate[], at: number): boolean {
-  const validAt = (c: X509Certificate): boolean => at >= Date.parse(c.validFrom) && at <= Date.parse(c.validTo);
+/** The certificates above `signer` up to a trust root (empty when it is a root), or null. */
+function chainToRoot(signer: X509Certificate, extra: X509Certificate[], roots: X509Certificate[], at: number): X509Certificate[] | null {
   let current = signer;
+  const path: X509Certificate[] = [];
   for (let depth = 0; depth < 6; depth++) {
-    if (roots.some((r) => r.fingerprint256 === current.fingerprint256)) return true;
-    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey) && validAt(r));
-    if (root) return true;
+    if (roots.some((r) => r.fingerprint256 === current.fingerprint256)) return path;
+    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey) && validAt(r, at));
+    if (root) return [...path, root];
     const next = extra.find(
-      (i) => i.fingerprint256 !== current.fingerprint256 && current.checkIssued(i) && current.verify(i.publicKey) && i.ca && validAt(i),
+      (i) => i.fingerprint256 !== current.fingerprint256 && current.checkIssued(i) && current.verify(i.publicKey) && i.ca && validAt(i, at),
     );
-    if (!next) return false;
+    if (!next) return null;
+    path.push(next);
     current = next;
   }
-  return false;
+  return null;
+}
+
+const validAt = (c: X509Certificate, at: number): boolean => at >= Date.parse(c.validFrom) && at <= Date.parse(c.validTo);
+
+/** Bounded insertion-order memo (oldest dropped first). */
+function remember<V>(m: Map<string, V>, key: string, value: V, max: number): V {
+  if (m.size >= max) m.delete(m.keys().next().value!);
+  m.set(key, value);
+  return value;
+}
+
+/**
+ * Parsed trust roots by their PEM text, and chains already built, keyed by the certificates
+ * themselves (signer, chain sent with it, roots — by SHA-256 fingerprint), never by package bytes:
+ * the same agency signs every package it sends, and parsing the roots and verifying each link
+ * (RSA) cost more than the rest of the package signature check. A cached chain holds only the
+ * pure part (who issued whom, signatures); validity at the time asked is checked again on every
+ * call.
+ */
+const parsedRoots = new Map<string, X509Certificate[]>();
+const chains = new Map<string, X509Certificate[]>();
+const parsedCerts = new Map<string, X509Certificate>();
+
+function rootsOf(trustRoots: (string | Buffer)[]): X509Certificate[] {
+  return trustRoots.flatMap((r) => {
+    const pem = typeof r === 'string' ? r : r.toString('utf8');
+    return parsedRoots.get(pem) ?? remember(parsedRoots, pem, splitPemCertificates(pem), 64);
+  });
+}
+
+/** X509Certificate of the Base64 DER in KeyInfo (the certificate's own bytes are the key). */
+function certificateOf(base64: string): X509Certificate {
+  return parsedCerts.get(base64) ?? remember(parsedCerts, base64, new X509Certificate(Buffer.from(base64, 'base64')), 256);
+}
+
+function chainsToRoot(signer: X509Certificate, extra: X509Certificate[], roots: X509Certificate[], at: number): boolean {
+  const key = [signer, ...extra, ...roots].map((c) => c.fingerprint256).join('|');
+  const cached = chains.get(key);
+  if (cached && cached.every((c) => validAt(c, at))) return true;
+  const path = chainToRoot(signer, extra, roots, at);
+  // Only found chains are kept: a failure may be a validity period, which depends on `at`.
+  if (path) remember(chains, key, path, 256);
+  return path !== null;
 }
 
 /**
@@ -366,7 +411,7 @@ export function verifyPackageSignature(xml: string | Uint8Array, opts: VerifyPac
   if (certEls.length === 0) return result('Chữ ký không kèm chứng thư số (KeyInfo/X509Data/X509Certificate).', algs);
   let certs: X509Certificate[];
   try {
-    certs = certEls.map((e) => new X509Certificate(Buffer.from((e.textContent ?? '').replace(/\s+/g, ''), 'base64')));
+    certs = certEls.map((e) => certificateOf((e.textContent ?? '').replace(/\s+/g, '')));
   } catch {
     return result('Không đọc được chứng thư số kèm chữ ký.', algs);
   }
@@ -436,7 +481,7 @@ export function verifyPackageSignature(xml: string | Uint8Array, opts: VerifyPac
     return result(`Chứng thư số không có hiệu lực tại thời điểm kiểm tra (${cert.validFrom} – ${cert.validTo}).`, withCert);
   }
   if (opts.trustRoots && opts.trustRoots.length > 0) {
-    const roots = opts.trustRoots.flatMap((r) => splitPemCertificates(r));
+    const roots = rootsOf(opts.trustRoots);
     if (!chainsToRoot(cert, certs.slice(1), roots, at)) {
       return result('Chứng thư số của bên ký không được cấp bởi tổ chức cung cấp dịch vụ tin cậy đã cấu hình.', withCert);
     }
