@@ -80,12 +80,16 @@ export async function runAxisBench(): Promise<void> {
   try {
     // A 200 KB PDF signed by the Government Office's agency certificate (certs-sample PKI).
     const key = await loadPkcs12(readFileSync(path.join(root, 'certs-sample/agencies/van-phong-chinh-phu.p12')), 'VanThu-Test-Only-2026');
-    const pdf = (await signAttachment(await makeDecree30Pdf({ padToBytes: 200 * 1024 }), key, { notation: '15/QĐ-UBND' })).pdf;
+    // Every package carries its own signed PDF (distinct bytes, distinct CMS signature), so no
+    // verdict kept by file hash can flatter the figure; the unsigned base is built once.
+    const basePdf = await makeDecree30Pdf({ padToBytes: 200 * 1024 });
+    const signedPdf = async (i: number) => (await signAttachment(basePdf, key, { notation: `${i}/QĐ-UBND` })).pdf;
+    const pdf = await signedPdf(0);
     const agency = { keyPem: readFileSync(path.join(dir, 'province.agency.key.pem'), 'utf8'), certPem: readFileSync(path.join(dir, 'province.agency.pem'), 'utf8') };
     const provinceNodeKey = readFileSync(path.join(dir, 'province.node.key.pem'), 'utf8');
     const communeNodeKey = readFileSync(path.join(dir, 'commune.node.key.pem'), 'utf8');
     let seq = 1000;
-    const model = (from: string): DocumentPackageInput => ({
+    const model = (from: string, attachment: Uint8Array): DocumentPackageInput => ({
       MessageHeader: {
         From: { OrganId: from, OrganName: 'Cơ quan gửi' },
         To: [{ OrganId: CODES.vpcp, OrganName: 'Văn phòng Chính phủ' }],
@@ -95,9 +99,9 @@ export async function runAxisBench(): Promise<void> {
         Subject: 'V/v báo cáo kết quả chuyển đổi số (gói thử tải)',
       },
       TraceHeaderList: { TraceHeader: [{ OrganId: from, Timestamp: toEdxmlTimestamp(new Date()) }], Bussiness: { BussinessDocType: 0 } },
-      Attachments: [{ AttachmentName: 'cong-van.pdf', ContentType: 'application/pdf', Content: pdf }],
+      Attachments: [{ AttachmentName: 'cong-van.pdf', ContentType: 'application/pdf', Content: attachment }],
     });
-    const signWith = (k: { keyPem: string; certPem: string }) => async (from: string) => Buffer.from(signPackage(await buildDocumentPackage(model(from)), k), 'utf8');
+    const signWith = (k: { keyPem: string; certPem: string }) => async (from: string) => Buffer.from(signPackage(await buildDocumentPackage(model(from, await signedPdf(seq))), k), 'utf8');
     const oneHopCount = Number(process.env.AXIS_BENCH_PACKAGES ?? 60);
     print(`preparing ${oneHopCount} signed packages…`);
     const packages: Buffer[] = [];
