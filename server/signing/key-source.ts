@@ -6,6 +6,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { AppError } from '../errors.ts';
 import { ensurePkijsEngine, parseCertificate, pemOrDerBlocks, toArrayBuffer, keyUsageOf, readName } from './pki-util.ts';
+import { openPkcs12, Pkcs12Unsupported, Pkcs12WrongPassphrase } from './pkcs12.ts';
 
 ensurePkijsEngine();
 
@@ -60,9 +61,26 @@ const P12_WRONG = 'Mật khẩu chứng thư số không đúng';
 
 /**
  * Opens a PKCS#12 (.p12/.pfx) file. Supports PBES2 (AES/3DES via PBKDF2) as written by OpenSSL 3,
- * Windows and our sample generator. Wrong passphrase → AppError('validation').
+ * Windows and our sample generator, and the PKCS#12 3DES PBE of older exports. Wrong passphrase →
+ * AppError('validation'). pkcs12.ts reads the usual files with node:crypto alone; what it does not
+ * know goes through pkijs (loadPkcs12WithPkijs), as every file did before.
  */
 export async function loadPkcs12(p12: Uint8Array, passphrase: string): Promise<LocalKeySource> {
+  let opened: ReturnType<typeof openPkcs12>;
+  try {
+    opened = openPkcs12(p12, passphrase.normalize('NFC'));
+  } catch (e) {
+    if (e instanceof Pkcs12WrongPassphrase) throw new AppError('validation', P12_WRONG);
+    if (e instanceof Pkcs12Unsupported) return loadPkcs12WithPkijs(p12, passphrase);
+    throw e;
+  }
+  if (opened.certs.length === 0) throw new AppError('validation', 'Tệp PKCS#12 không chứa chứng thư số');
+  const signerDer = opened.keyCert ?? findCertForKey(opened.certs, opened.privateKey);
+  return new LocalKeySource(opened.privateKey, orderChain(signerDer, opened.certs));
+}
+
+/** The same through pkijs (WebCrypto): slower, kept for the PKCS#12 variants pkcs12.ts does not read. */
+export async function loadPkcs12WithPkijs(p12: Uint8Array, passphrase: string): Promise<LocalKeySource> {
   const password = toArrayBuffer(Buffer.from(passphrase.normalize('NFC'), 'utf8'));
   let pfx: pkijs.PFX;
   try {
