@@ -268,11 +268,31 @@ const SEARCH_COLUMNS = [
   'd.registeredAt',
 ] as const;
 
-/** All exact (NFC lower-case, with diacritics) tokens occur in what a person reads. */
+/**
+ * All exact (NFC lower-case, with diacritics) tokens occur in what a person reads. Written as LIKE
+ * on the very expression of document_search_exact_trgm_idx (migration 2026_11_28_09_30_00), so that
+ * rare exact matches among common folded ones ("Quyết định" among every "quyet dinh") come from
+ * that trigram index instead of reading every folded match; tokens under 3 characters have no
+ * trigram and stay strpos, as in criteriaFilter. LIKE with escaped wildcards is strpos > 0.
+ */
 const exactMatch = (c: SearchCriteria) => sql<SqlBool>`(${sql.join(
-  c.exactTokens.map((t) => sql`strpos(${exactHaystack}, ${t}) > 0`),
+  c.exactTokens.map((t) => (t.length >= 3 ? sql`${exactHaystack} like ${'%' + likeEscape(t) + '%'}` : sql`strpos(${exactHaystack}, ${t}) > 0`)),
   sql` and `,
 )})`;
+
+/** One phase of a result page: exact-diacritic matches (0), the others (1), or unranked (null); and the keyset bound. */
+interface Phase {
+  rank: 0 | 1 | null;
+  beforeId: string | null;
+}
+
+/** The phase's conditions added to a query on `document as d`. */
+function phased<Q extends SelectQueryBuilder<DocumentD, 'd', object>>(q: Q, c: SearchCriteria, p: Phase): Q {
+  let r = q as SelectQueryBuilder<DocumentD, 'd', object>;
+  if (p.rank !== null) r = r.where(p.rank === 0 ? exactMatch(c) : sql<SqlBool>`not ${exactMatch(c)}`);
+  if (p.beforeId) r = r.where('d.id', '<', p.beforeId);
+  return r as Q;
+}
 
 export const searchRepository = {
   /**
@@ -297,18 +317,26 @@ export const searchRepository = {
 
   /** Up to `want` matches of one branch (agencies seen whole, or seen through relations), in result order. */
   async branchPage(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, after: SearchKey | null, want: number): Promise<RankedRow[]> {
-    const run = (mode: PlanMode | null) => async (trx: Executor) => {
-      const ranked = c.exactTokens.length > 0;
-      const rows: RankedRow[] = [];
-      for (const phase of (ranked ? [0, 1] : [1]) as (0 | 1)[]) {
-        if (after && phase < after.phase) continue;
-        const n = want - rows.length;
-        if (n <= 0) break;
-        const got = await this.phaseQuery(trx, actor, branch, mode, c, ranked ? phase : null, after && after.phase === phase ? after.id : null, n);
-        rows.push(...got.map((r) => ({ ...r, phase })));
-      }
-      return rows;
-    };
+    const ranked = c.exactTokens.length > 0;
+    const rows: RankedRow[] = [];
+    for (const phase of (ranked ? [0, 1] : [1]) as (0 | 1)[]) {
+      if (after && phase < after.phase) continue;
+      const n = want - rows.length;
+      if (n <= 0) break;
+      const p: Phase = { rank: ranked ? phase : null, beforeId: after && after.phase === phase ? after.id : null };
+      const got = await this.phaseRows(db, actor, branch, c, p, n);
+      rows.push(...got.map((r) => ({ ...r, phase })));
+    }
+    return rows;
+  },
+
+  /**
+   * Up to `limit` matches of one phase, newest first. The plan is chosen per phase: the exact
+   * matches of "Quyết định" are rare where its folded matches are everywhere, so judging both phases
+   * by the folded words (as before) walked the whole agency looking for exact matches.
+   */
+  async phaseRows(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, p: Phase, limit: number): Promise<SearchRow[]> {
+    const run = (mode: PlanMode | null) => (trx: Executor) => this.phaseQuery(trx, actor, branch, mode, c, p, limit);
     const narrow = 'narrow' in branch;
     // Without words (filters only) a person's own rows are walked newest first: no text to
     // intersect, and the filters usually keep most of them. Inside a caller's transaction (no SET
@@ -324,14 +352,14 @@ export const searchRepository = {
     // their access keys is bounded by that, so no count is needed to rule out a huge bitmap.
     if (narrow) return withPlan(db, 'bitmap', 0, run('bitmap'));
     // Too slow: either the matches are rare, or the machine was busy. A bounded count through the
-    // trigram index tells which, then the right plan runs without a timeout.
-    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, actor, branch, c, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
+    // trigram indexes tells which, then the right plan runs without a timeout.
+    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, actor, branch, c, p, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
     const mode = dense ? 'ordered' : 'bitmap';
     return withPlan(db, mode, 0, run(mode));
   },
 
-  async countUpTo(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, cap: number): Promise<number> {
-    const inner = this.filtered(db, actor, branch, c).select(sql`1`.as('one')).limit(cap);
+  async countUpTo(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, p: Phase, cap: number): Promise<number> {
+    const inner = phased(this.filtered(db, actor, branch, c), c, p).select(sql`1`.as('one')).limit(cap);
     const r = await db.selectFrom(inner.as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
   },
@@ -342,30 +370,26 @@ export const searchRepository = {
     return criteriaFilter(scoped, c);
   },
 
-  async phaseQuery(db: Executor, actor: Actor, branch: Branch, mode: PlanMode | null, c: SearchCriteria, rank: 0 | 1 | null, beforeId: string | null, limit: number): Promise<SearchRow[]> {
-    const phased = <Q extends SelectQueryBuilder<DocumentD, 'd', object>>(q: Q): Q => {
-      let r = q as SelectQueryBuilder<DocumentD, 'd', object>;
-      if (rank !== null) r = r.where(rank === 0 ? exactMatch(c) : sql<SqlBool>`not ${exactMatch(c)}`);
-      if (beforeId) r = r.where('d.id', '<', beforeId);
-      return r as Q;
-    };
+  async phaseQuery(db: Executor, actor: Actor, branch: Branch, mode: PlanMode | null, c: SearchCriteria, p: Phase, limit: number): Promise<SearchRow[]> {
     if ('narrow' in branch && mode === 'ordered') {
       // Newest first through the person's own rows: one backward walk of document_access per
       // principal, each stopping after `limit` matches. The union of each walk's first `limit`
       // holds the overall first `limit`; a document reached twice is kept once.
       const walks = branch.narrow.flatMap((n) =>
-        principalsOf(actor, n).map((p) =>
+        principalsOf(actor, n).map((pr) =>
           phased(
             criteriaFilter(
               db
                 .selectFrom('documentAccess as x')
                 .innerJoin('document as d', 'd.id', 'x.documentId')
-                .where('x.principalKind', '=', p.kind)
-                .where('x.principalId', '=', p.id)
+                .where('x.principalKind', '=', pr.kind)
+                .where('x.principalId', '=', pr.id)
                 .where('x.agencyId', '=', n.agencyId)
-                .$if(p.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft')),
+                .$if(pr.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft')),
               c,
             ),
+            c,
+            p,
           )
             .select([...SEARCH_COLUMNS])
             .orderBy('x.documentId', 'desc')
@@ -380,7 +404,7 @@ export const searchRepository = {
         .sort((x, y) => (BigInt(y.id) > BigInt(x.id) ? 1 : -1))
         .slice(0, limit);
     }
-    return phased(this.filtered(db, actor, branch, c)).select([...SEARCH_COLUMNS]).orderBy('d.id', 'desc').limit(limit).execute() as Promise<SearchRow[]>;
+    return phased(this.filtered(db, actor, branch, c), c, p).select([...SEARCH_COLUMNS]).orderBy('d.id', 'desc').limit(limit).execute() as Promise<SearchRow[]>;
   },
 
   listSaved(db: Executor, userId: string) {
