@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.ts';
 import { loadAxisNode, type AxisNode } from './node-config.ts';
 import type { RouteTable } from './routing.ts';
 import './http-transport.ts';
+import './lgsp/lgsp-connector.ts';
 
 const nodes = new WeakMap<object, AxisNode | null>();
 const byDatabase = new WeakMap<object, AxisNode | null>();

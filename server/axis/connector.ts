@@ -30,8 +30,17 @@ export interface PulledPackage {
   recipientCode: string;
   trace: TraceHeader[];
   fromNode: string;
+  /** The remote system's id of the message (logs). */
+  remoteId?: string;
   /** Acknowledge to the remote system once the package is durably stored here. */
   acknowledge(receiptId: string): Promise<void>;
+  /** Refused for good here without anything to answer with (no receipt id): stop offering it. */
+  refuse?(reason: string): Promise<void>;
+}
+
+export interface PollOptions {
+  /** One waiting message could not be fetched or checked (it stays on the remote system). */
+  onError?(message: string): void;
 }
 
 export interface AxisConnector {
@@ -39,7 +48,7 @@ export interface AxisConnector {
   readonly peer: AxisPeer;
   deliver(d: AxisDelivery): Promise<DeliveryResult>;
   /** Pull-based connectors only: packages waiting for this node. */
-  poll?(): Promise<PulledPackage[]>;
+  poll?(opts?: PollOptions): Promise<PulledPackage[]>;
 }
 
 export type ConnectorFactory = (node: AxisNode, peer: AxisPeer) => AxisConnector;

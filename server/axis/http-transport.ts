@@ -60,7 +60,8 @@ export type NodeAuth = { ok: true; peer: AxisPeer; recipientCode: string; trace:
 /** The receiving side of the signed request: which peer sent it, and is the signature good. */
 export function authenticateNodeRequest(node: AxisNode, method: string, path: string, headers: NodeRequestHeaders, body: Buffer): NodeAuth {
   const nodeId = headers.get(AXIS_HEADERS.node) ?? '';
-  const peer = node.peers.find((p) => p.nodeId === nodeId);
+  // Only peers of our own transport sign node requests (an LGSP peer has no certificate).
+  const peer = node.peers.find((p) => p.nodeId === nodeId && p.connector === 'node' && p.certPem);
   if (!peer) return { ok: false, reason: `Nút "${nodeId}" không có trong bảng định tuyến của nút này.` };
   const date = headers.get(AXIS_HEADERS.date) ?? '';
   const recipientRaw = headers.get(AXIS_HEADERS.recipient) ?? '';

@@ -6,17 +6,41 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
+/**
+ * Settings of a peer reached through the national axis / a provincial LGSP (connector 'lgsp',
+ * server/axis/lgsp/). The shared secret is never written in this file: it is read from the named
+ * environment variable or file, only by the connector, and never logged.
+ */
+const lgspSchema = z
+  .object({
+    /** Our system's id at the hub (the SDK's `systemId`). */
+    systemId: z.string().min(1).max(100),
+    secretEnv: z.string().min(1).optional(),
+    secretPath: z.string().min(1).optional(),
+    /** How often the poll job asks the hub for waiting packages. */
+    pollEveryMs: z.number().int().min(200).default(30_000),
+    /** At most this many packages fetched per message type and poll. */
+    pageSize: z.number().int().min(1).max(500).default(50),
+    /** Accepted clock difference of the hub's signed answers. */
+    clockSkewMs: z.number().int().min(1000).default(300_000),
+  })
+  .refine((l) => !!l.secretEnv !== !!l.secretPath, { message: 'cần đúng một trong secretEnv hoặc secretPath' });
+
 /** A neighbouring node: the parent (towards the national axis) or a child (towards communes). */
-const peerSchema = z.object({
-  nodeId: z.string().min(1).max(100),
-  url: z.string().url(),
-  /** PEM certificate of the peer node: its signed requests are checked against it. */
-  certPath: z.string().min(1),
-  /** Agency codes reached through this child (`*` matches one dot-separated group). */
-  codes: z.array(z.string().min(1)).default([]),
-  /** 'node' = our HTTP node-to-node transport; other connectors register their own kind. */
-  connector: z.string().default('node'),
-});
+const peerSchema = z
+  .object({
+    nodeId: z.string().min(1).max(100),
+    url: z.string().url(),
+    /** PEM certificate of the peer node: its signed requests are checked against it ('node' peers). */
+    certPath: z.string().min(1).optional(),
+    /** Agency codes reached through this child (`*` matches one dot-separated group). */
+    codes: z.array(z.string().min(1)).default([]),
+    /** 'node' = our HTTP node-to-node transport; 'lgsp' = national axis / LGSP; others register their own kind. */
+    connector: z.string().default('node'),
+    lgsp: lgspSchema.optional(),
+  })
+  .refine((p) => p.connector !== 'node' || !!p.certPath, { message: 'nút kiểu "node" cần certPath', path: ['certPath'] })
+  .refine((p) => p.connector !== 'lgsp' || !!p.lgsp, { message: 'nút kiểu "lgsp" cần mục lgsp', path: ['lgsp'] });
 
 const agencyKeySchema = z.object({ keyPath: z.string(), certPath: z.string() });
 
@@ -29,7 +53,7 @@ export const axisNodeConfigSchema = z.object({
   agencies: z.array(z.string().min(1)).min(1),
   /** Agencies to create in this node's registry when missing (test networks, first start-up). */
   agencyNames: z.record(z.string(), z.string()).default({}),
-  parent: peerSchema.omit({ codes: true }).optional(),
+  parent: peerSchema.optional(),
   children: z.array(peerSchema).default([]),
   /** Node key and certificate: sign our requests to peers. */
   nodeKeyPath: z.string(),
@@ -70,6 +94,7 @@ export interface KeyPair {
 }
 
 export interface AxisPeer extends AxisPeerSettings {
+  /** Empty for peers without a node certificate (LGSP: HMAC over a shared secret). */
   certPem: string;
   role: 'parent' | 'child';
 }
@@ -96,9 +121,17 @@ export function parseAxisNodeConfig(raw: unknown, baseDir = process.cwd()): Axis
   const s = r.data;
   const read = (p: string) => readFileSync(path.resolve(baseDir, p), 'utf8');
   const pair = (k: { keyPath: string; certPath: string }): KeyPair => ({ keyPem: read(k.keyPath), certPem: read(k.certPath) });
+  // Secret files are read by the connector only; their path is made absolute here.
+  const peerOf = (p: AxisPeerSettings, role: AxisPeer['role']): AxisPeer => ({
+    ...p,
+    codes: role === 'parent' ? [] : p.codes,
+    ...(p.lgsp?.secretPath ? { lgsp: { ...p.lgsp, secretPath: path.resolve(baseDir, p.lgsp.secretPath) } } : {}),
+    certPem: p.certPath ? read(p.certPath) : '',
+    role,
+  });
   const peers: AxisPeer[] = [];
-  if (s.parent) peers.push({ ...s.parent, codes: [], certPem: read(s.parent.certPath), role: 'parent' });
-  for (const c of s.children) peers.push({ ...c, certPem: read(c.certPath), role: 'child' });
+  if (s.parent) peers.push(peerOf(s.parent, 'parent'));
+  for (const c of s.children) peers.push(peerOf(c, 'child'));
   const ids = new Set<string>();
   for (const p of peers) {
     if (ids.has(p.nodeId) || p.nodeId === s.nodeId) throw new AxisConfigError(`Mã nút "${p.nodeId}" bị trùng trong bảng định tuyến.`);
