@@ -11,7 +11,7 @@ import { SEAL_AUDIT_EVERY_MS } from './processors/seal-audit.processor.ts';
 import { scheduleDocumentsJobs } from './processors/documents.processors.ts';
 import { scheduleSigningJobs } from './processors/signing.processors.ts';
 import { scheduleTaskReminders } from './processors/tasks.processors.ts';
-import { scheduleAxisJobs } from './processors/axis.processors.ts';
+import { scheduleAxisJobs, scheduleAxisPoll } from './processors/axis.processors.ts';
 
 /** The job schedulers the workers keep alive: queue of the job, scheduler id. */
 export const SCHEDULERS: ReadonlyArray<readonly [JobName, string]> = [
@@ -21,6 +21,7 @@ export const SCHEDULERS: ReadonlyArray<readonly [JobName, string]> = [
   ['signing.sweep', 'signing-sweep'],
   ['tasks.reminders', 'tasks-reminders-working-hours'],
   ['axis.sweep', 'axis-sweep'],
+  ['axis.poll', 'axis-poll'],
 ];
 
 async function scheduleAll(ctx: AppContext): Promise<void> {
@@ -33,6 +34,7 @@ async function scheduleAll(ctx: AppContext): Promise<void> {
   await scheduleSigningJobs(ctx);
   await scheduleTaskReminders(ctx);
   await ctx.jobs.queueFor('axis.sweep').upsertJobScheduler('axis-sweep', { every: axisNodeOf(ctx)?.settings.sweepEveryMs ?? 60_000 }, { name: 'axis.sweep', data: {} });
+  await scheduleAxisPoll(ctx);
 }
 
 /**

@@ -10,4 +10,6 @@ export const AXIS_JOBS = {
   'axis.process-inbox': z.object({ inboxId: id }).strict(),
   /** Periodic: re-enqueue due outbox rows and stored packages, flag late recipients. */
   'axis.sweep': z.object({}).strict(),
+  /** Periodic: fetch what waits on pull peers (national axis / LGSP) into the inbox. */
+  'axis.poll': z.object({}).strict(),
 } satisfies Record<string, z.ZodType>;

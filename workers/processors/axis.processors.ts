@@ -6,13 +6,20 @@ import type { AppContext } from '../../server/app-context.ts';
 import type { AXIS_JOBS } from '../../server/jobs/axis.jobs.ts';
 import { deliverOutbox, processInbox, sweepAxis } from '../../server/services/axis.service.ts';
 import { axisNodeOf } from '../../server/axis/axis-node.ts';
+import { pollEveryMs, pollPullPeers } from '../../server/services/axis-pull.service.ts';
 import { AXIS_NOTIFY_CHANNEL } from '../../server/repositories/axis.repository.ts';
 
 export const AXIS_PROCESSORS: Record<keyof typeof AXIS_JOBS, ProcessorFactory> = {
   'axis.deliver': (ctx) => async (job) => deliverOutbox(ctx, (job.data as { outboxId: string }).outboxId),
   'axis.process-inbox': (ctx) => async (job) => processInbox(ctx, (job.data as { inboxId: string }).inboxId),
   'axis.sweep': (ctx) => async () => sweepAxis(ctx),
+  'axis.poll': (ctx) => async () => pollPullPeers(ctx),
 };
+
+/** The poll of pull peers as a repeatable job (a no-op on a node without such peers). */
+export async function scheduleAxisPoll(ctx: AppContext): Promise<void> {
+  await ctx.jobs.queueFor('axis.poll').upsertJobScheduler('axis-poll', { every: pollEveryMs(ctx) }, { name: 'axis.poll', data: {} });
+}
 
 export interface AxisSchedule {
   close(): Promise<void>;
@@ -26,6 +33,7 @@ export interface AxisSchedule {
 export async function scheduleAxisJobs(ctx: AppContext): Promise<AxisSchedule> {
   const every = axisNodeOf(ctx)?.settings.sweepEveryMs ?? 60_000;
   await ctx.jobs.queueFor('axis.sweep').upsertJobScheduler('axis-sweep', { every }, { name: 'axis.sweep', data: {} });
+  await scheduleAxisPoll(ctx);
   let client: pg.Client | null = null;
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
