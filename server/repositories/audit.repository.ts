@@ -80,6 +80,12 @@ export const auditRepository = {
     return q.execute();
   },
 
+  /** True on a hot standby (read-only, replaying the primary's WAL): nothing can be sealed there. */
+  async onStandby(db: Executor): Promise<boolean> {
+    const r = await sql<{ standby: boolean }>`select pg_is_in_recovery() as standby`.execute(db);
+    return r.rows[0]!.standby;
+  },
+
   async countUnsealed(db: Executor): Promise<number> {
     const r = await db.selectFrom('auditLog').select((eb) => eb.fn.countAll<string>().as('n')).where('seq', 'is', null).executeTakeFirstOrThrow();
     return Number(r.n);

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDatabase, createPool, type Database } from '../../server/db/database.ts';
@@ -18,7 +18,7 @@ import { booksFor } from '../../server/services/book.service.ts';
 import { userRepository } from '../../server/repositories/user.repository.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { makePdf } from '../helpers/pdf.ts';
-import { withDatabase } from './cluster.ts';
+import { repoRoot, withDatabase } from './cluster.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
@@ -31,8 +31,9 @@ describe('Backup with pg_dump and the blob folder, restore into a fresh database
   let serverUrl: string;
 
   before(async function () {
-    if (!has('pg_dump') || !has('pg_restore')) {
-      process.stdout.write('      (pg_dump/pg_restore not installed)\n');
+    const missing = ['pg_dump', 'pg_restore', 'rsync', 'sha256sum'].filter((c) => !has(c));
+    if (missing.length) {
+      process.stdout.write(`      (skipped: ${missing.join(', ')} not installed)\n`);
       this.skip();
     }
     t = await createTestApp();
@@ -60,10 +61,13 @@ describe('Backup with pg_dump and the blob folder, restore into a fresh database
   });
 
   it('restores the same documents, numbers and files, with every blob intact and a valid audit chain', async () => {
-    // Backup: the database dump and a copy of the blob folder.
-    const dump = path.join(work, 'vanthu.dump');
-    execFileSync('pg_dump', ['--format=custom', '--no-owner', '--file', dump, t.tdb.url]);
-    cpSync(t.ctx.config.blobDir, path.join(work, 'blobs'), { recursive: true });
+    // Backup and restore with the deployment's own scripts (deploy/backup.sh, deploy/restore.sh —
+    // the compose file's backup service runs the first; restore.sh ends with `vanthu audit verify`).
+    const backups = path.join(work, 'backups');
+    const backupOut = execFileSync('bash', [path.join(repoRoot, 'deploy', 'backup.sh')], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, DATABASE_URL: t.tdb.url, BLOB_DIR: t.ctx.config.blobDir, BACKUP_DIR: backups } });
+    expect(backupOut).to.match(/^backup \d{8}T\d{6}Z: /m);
+    const folders = readdirSync(backups);
+    expect(folders).to.have.length(1);
 
     // Restore into a database and a folder that did not exist.
     const admin = createPool(withDatabase(serverUrl, 'postgres'), 1);
@@ -71,9 +75,9 @@ describe('Backup with pg_dump and the blob folder, restore into a fresh database
     await admin.query(`create database ${restoredName}`);
     await admin.end();
     const restoredUrl = withDatabase(serverUrl, restoredName);
-    execFileSync('pg_restore', ['--no-owner', '--exit-on-error', '--dbname', restoredUrl, dump]);
     const restoredBlobs = path.join(work, 'restored-blobs');
-    cpSync(path.join(work, 'blobs'), restoredBlobs, { recursive: true });
+    const restoreOut = execFileSync('bash', [path.join(repoRoot, 'deploy', 'restore.sh'), path.join(backups, folders[0]!), restoredUrl, restoredBlobs], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+    expect(restoreOut, restoreOut).to.match(/Chuỗi nhật ký toàn vẹn: [1-9]\d* mục/);
     restored = createDatabase(createPool(restoredUrl, 2));
 
     const snapshot = async (db: Database) => ({
