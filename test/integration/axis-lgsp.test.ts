@@ -13,7 +13,8 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { CODES, writeNetwork } from '../fixtures/axis/network.ts';
 import { actorFor, issueAndRelease, registerCopy, repoRoot, waitFor } from '../fixtures/axis/harness.ts';
 import { startFakeLgsp, type FakeLgsp } from '../fixtures/axis/fake-lgsp.ts';
-import { parseAxisNodeConfig } from '../../server/axis/node-config.ts';
+import { parseAxisNodeConfig, type AxisNode } from '../../server/axis/node-config.ts';
+import { createDatabase, createPool } from '../../server/db/database.ts';
 import { setAxisNode } from '../../server/axis/axis-node.ts';
 import { signLgsp } from '../../server/axis/lgsp/lgsp-protocol.ts';
 import { deliverOutbox } from '../../server/services/axis.service.ts';
@@ -31,6 +32,7 @@ describe('axis: national axis / LGSP connector (fake hub over HTTP, real Postgre
   let commune: TestApp;
   let vpcp: TestApp;
   let pdf: Buffer;
+  let vpcpNode: AxisNode;
   const who = { specialist: 'xa1.vanthu', head: 'xa1.truongphong', leader: 'xa1.lanhdao', clerk: 'xa1.vanthu' };
 
   /** Every due outbox row of a node, one delivery attempt each (what the 'axis.deliver' jobs do). */
@@ -48,7 +50,9 @@ describe('axis: national axis / LGSP connector (fake hub over HTTP, real Postgre
   const copiesAtVpcp = (edxmlDocumentId: string) => vpcp.ctx.db.selectFrom('document').selectAll().where('externalId', '=', edxmlDocumentId).execute();
   const release = (subject: string) => issueAndRelease(commune.ctx, { ...who, subject, externalCodes: [CODES.vpcp], pdf });
 
-  before(async () => {
+  before(async function () {
+    // Nine RSA keys, two migrated and seeded databases: minutes when the machine is shared.
+    this.timeout(600_000);
     dir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-axis-lgsp-'));
     pdf = await readFile(path.join(repoRoot, 'certs-sample/images/seal-uy-ban-nhan-dan-xa-hung-loc.png'));
     const nodes = writeNetwork(dir, 4190);
@@ -60,10 +64,10 @@ describe('axis: national axis / LGSP connector (fake hub over HTTP, real Postgre
     writeFileSync(path.join(dir, 'vpcp.lgsp.secret'), `${VPCP_SECRET}\n`);
     process.env[COMMUNE_SECRET_ENV] = COMMUNE_SECRET;
     const hub = (lgspSettings: Record<string, unknown>) => ({ nodeId: 'lgsp', url: lgsp.url, connector: 'lgsp', lgsp: { pollEveryMs: 1000, ...lgspSettings } });
-    commune = await createTestApp();
-    vpcp = await createTestApp();
+    [commune, vpcp] = await Promise.all([createTestApp(), createTestApp()]);
     setAxisNode(commune.ctx, parseAxisNodeConfig({ ...nodes.commune.config, parent: hub({ systemId: 'vanthu.xa-hung-loc', secretEnv: COMMUNE_SECRET_ENV }) }, dir));
-    setAxisNode(vpcp.ctx, parseAxisNodeConfig({ ...nodes.vpcp.config, children: [], parent: hub({ systemId: 'vanthu.vpcp', secretPath: 'vpcp.lgsp.secret' }) }, dir));
+    vpcpNode = parseAxisNodeConfig({ ...nodes.vpcp.config, children: [], parent: hub({ systemId: 'vanthu.vpcp', secretPath: 'vpcp.lgsp.secret' }) }, dir);
+    setAxisNode(vpcp.ctx, vpcpNode);
   });
 
   after(async () => {
@@ -190,5 +194,25 @@ describe('axis: national axis / LGSP connector (fake hub over HTTP, real Postgre
       expect(e).to.not.include(VPCP_SECRET);
       expect(e).to.not.include(COMMUNE_SECRET);
     }
+  });
+
+  it('does not acknowledge a package it could not store (database unreachable): the hub offers it again', async () => {
+    const id = await release('Công văn khi cơ sở dữ liệu nơi nhận không truy cập được');
+    expect(await flush(commune.ctx)).to.deep.equal(['sent']);
+    const sent = await outboxOf(commune.ctx, id);
+    const msg = lgsp.messages.find((m) => `lgsp:${m.id}` === sent.receiptId)!;
+    // The same node, its database out of reach (nothing listens on port 1).
+    const down = createDatabase(createPool('postgres://postgres@127.0.0.1:1/vanthu', 1));
+    const broken: AppContext = { ...vpcp.ctx, db: down };
+    setAxisNode(broken, vpcpNode);
+    try {
+      expect(await pollPullPeers(broken)).to.include({ stored: 0, failed: 1 });
+    } finally {
+      await down.destroy();
+    }
+    expect(msg.state).to.equal('waiting');
+    expect(await pollPullPeers(vpcp.ctx)).to.include({ stored: 1, failed: 0 });
+    expect(msg.state).to.equal('done');
+    await waitFor('the copy', async () => (await copiesAtVpcp(sent.edxmlDocumentId!)).length === 1);
   });
 });
