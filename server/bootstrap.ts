@@ -10,6 +10,7 @@ import { createJobQueue } from './jobs/jobs.ts';
 import { ensureAgencyLevels, seedDemoIfEmpty } from './services/demo-seed.service.ts';
 import type { AppContext } from './app-context.ts';
 import { createBlobStore } from './files/create-blob-store.ts';
+import { startClockSync } from './services/clock.service.ts';
 
 export interface Runtime {
   context: AppContext;
@@ -39,6 +40,8 @@ export async function bootstrap(config: Config, logger: Logger, opts: { startWor
     const applied = await migrateToLatest(pool);
     if (applied.length) logger.info({ applied }, 'migrations applied');
   }
+  // Before anything is dated (the demo seed's books are of the current year): PostgreSQL's clock.
+  const stopClockSync = await startClockSync(db, logger);
   await ensureAgencyLevels(db);
   if (opts.seed !== false && config.seedDemo && (await seedDemoIfEmpty(db))) logger.info('demo agency tree and users seeded');
   const queueConnection = createQueueConnection({ redisUrl: config.redisUrl, databaseUrl, prefix: config.queuePrefix });
@@ -50,6 +53,7 @@ export async function bootstrap(config: Config, logger: Logger, opts: { startWor
     embedded,
     databaseUrl,
     async stop() {
+      stopClockSync();
       await workers?.close();
       await queueConnection.close();
       await db.destroy();

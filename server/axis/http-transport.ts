@@ -5,6 +5,7 @@ import type { TraceHeader } from './edxml/index.ts';
 import { TransientDeliveryError, registerConnector, type AxisConnector, type AxisDelivery, type DeliveryResult } from './connector.ts';
 import type { AxisNode, AxisPeer } from './node-config.ts';
 import { AXIS_HEADERS, sha256Hex, signRequest, verifyRequest } from './request-signing.ts';
+import { deploymentNow } from '../domain/vietnam-time.ts';
 
 export const PACKAGES_PATH = '/axis/v1/packages';
 
@@ -16,7 +17,9 @@ export class HttpNodeConnector implements AxisConnector {
   ) {}
 
   async deliver(d: AxisDelivery): Promise<DeliveryResult> {
-    const date = new Date().toISOString();
+    // The deployment's clock (PostgreSQL's), not this process's: a node whose clock drifted still signs
+    // dates its peers accept (docs/RELIABILITY.md, "Clocks").
+    const date = deploymentNow().toISOString();
     const trace = JSON.stringify(d.trace);
     const bodySha256 = sha256Hex(d.packageBytes);
     const nodeId = this.node.settings.nodeId;
@@ -77,7 +80,7 @@ export function authenticateNodeRequest(node: AxisNode, method: string, path: st
   }
   const bodySha256 = sha256Hex(body);
   if (headers.get(AXIS_HEADERS.digest) !== bodySha256) return { ok: false, reason: 'Nội dung yêu cầu không khớp mã băm đã ký.' };
-  const v = verifyRequest({ method, path, nodeId, date, recipient: recipientCode, trace, bodySha256 }, signature, peer.certPem, { skewMs: node.settings.clockSkewMs });
+  const v = verifyRequest({ method, path, nodeId, date, recipient: recipientCode, trace, bodySha256 }, signature, peer.certPem, { now: deploymentNow(), skewMs: node.settings.clockSkewMs });
   if (!v.ok) return v;
   let parsedTrace: unknown;
   try {

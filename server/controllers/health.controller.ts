@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import type { Registry } from 'prom-client';
+import { currentClockOffset } from '../services/clock.service.ts';
 
 const withTimeout = <T>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
   Promise.race([p, new Promise<T>((r) => setTimeout(() => r(fallback), ms).unref())]);
@@ -17,7 +18,7 @@ export function healthController(ctx: AppContext, registry: Registry) {
       );
       const queue = await withTimeout(ctx.jobs.ping(), 2000, false);
       const ok = database && queue;
-      res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, queue: { engine: ctx.jobs.engine, ok: queue } });
+      res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, queue: { engine: ctx.jobs.engine, ok: queue }, clockOffsetMs: currentClockOffset() });
     },
 
     async metrics(_req: Request, res: Response): Promise<void> {

@@ -71,8 +71,28 @@ export function dayOfWeek(date: string): number {
   return new Date(dayNumber(date) * DAY_MS).getUTCDay();
 }
 
-/** Today's date in Vietnam, 'YYYY-MM-DD'. */
-export function todayInVietnam(now: Timestamp = new Date()): string {
+/**
+ * The deployment's clock: PostgreSQL's (docs/RELIABILITY.md). A process whose own clock is off (NTP
+ * failed, a VM restored from a snapshot) corrects it by the offset it measured against the database
+ * (server/services/clock.service.ts keeps it up to date); until then, and in tests, the offset is 0.
+ */
+let clockOffsetMs = 0;
+
+export function setClockOffset(ms: number): void {
+  clockOffsetMs = ms;
+}
+
+export function clockOffset(): number {
+  return clockOffsetMs;
+}
+
+/** Now on the deployment's clock: use it for every time that is stored, sent or compared with the database's. */
+export function deploymentNow(): Date {
+  return new Date(Date.now() + clockOffsetMs);
+}
+
+/** Today's date in Vietnam on the deployment's clock, 'YYYY-MM-DD'. */
+export function todayInVietnam(now: Timestamp = deploymentNow()): string {
   return vietnamDateOf(now);
 }
 

@@ -39,7 +39,7 @@ export const documentRepository = {
   },
 
   async update(db: Executor, id: string, patch: Updateable<DocumentTable>): Promise<void> {
-    await db.updateTable('document').set({ ...patch, updatedAt: new Date() }).where('id', '=', id).execute();
+    await db.updateTable('document').set({ ...patch, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
   },
 
   async addEvent(db: Executor, e: EventInput): Promise<void> {

@@ -1,5 +1,5 @@
 // SQL of signing requests and stored signature verifications.
-import { type Insertable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { SigningRequestTable, SigningStatus } from '../db/tables/signing.tables.ts';
 
@@ -22,7 +22,7 @@ export const signingRepository = {
   async transition(db: Executor, id: string, from: SigningStatus[], patch: Updateable<SigningRequestTable>): Promise<boolean> {
     const r = await db
       .updateTable('signingRequest')
-      .set({ ...patch, updatedAt: new Date() })
+      .set({ ...patch, updatedAt: sql<Date>`now()` })
       .where('id', '=', id)
       .where('status', 'in', from)
       .executeTakeFirst();
@@ -60,7 +60,7 @@ export const signingRepository = {
   async expirePrepared(db: Executor, olderThan: Date): Promise<number> {
     const r = await db
       .updateTable('signingRequest')
-      .set({ status: 'failed', error: 'Hết thời gian chờ ký; hãy ký lại.', updatedAt: new Date() })
+      .set({ status: 'failed', error: 'Hết thời gian chờ ký; hãy ký lại.', updatedAt: sql<Date>`now()` })
       .where('status', '=', 'prepared')
       .where('updatedAt', '<', olderThan)
       .executeTakeFirst();

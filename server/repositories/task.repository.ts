@@ -110,7 +110,7 @@ export const taskRepository = {
   },
 
   async update(db: Executor, id: string, patch: Partial<Pick<TaskRow, 'deadline' | 'progress' | 'completedOn' | 'completedAt' | 'replyDocumentId' | 'completionNote'>>): Promise<void> {
-    await db.updateTable('task').set({ ...patch, updatedAt: new Date() }).where('id', '=', id).execute();
+    await db.updateTable('task').set({ ...patch, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
   },
 
   /** Open tasks whose deadline counted `date` as a working day or not (deadline given in working days, never extended). */
@@ -128,7 +128,7 @@ export const taskRepository = {
   },
 
   async recomputeDeadline(db: Executor, id: string, deadline: string): Promise<void> {
-    await db.updateTable('task').set({ deadline, originalDeadline: deadline, updatedAt: new Date() }).where('id', '=', id).execute();
+    await db.updateTable('task').set({ deadline, originalDeadline: deadline, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
   },
 
   coHandlers(db: Executor, taskId: string) {
@@ -180,7 +180,7 @@ export const taskRepository = {
   },
 
   async decideExtension(db: Executor, id: string, d: { status: 'approved' | 'rejected'; decidedBy: string; decisionNote: string | null }): Promise<void> {
-    await db.updateTable('taskExtension').set({ ...d, decidedAt: new Date() }).where('id', '=', id).execute();
+    await db.updateTable('taskExtension').set({ ...d, decidedAt: sql<Date>`now()` }).where('id', '=', id).execute();
   },
 
   async insertUrge(db: Executor, u: { taskId: string; agencyId: string; grade: UrgeGrade; unitId: string | null; userId: string | null; note: string | null; urgedBy: string; urgedOn: string }): Promise<string> {
@@ -249,13 +249,13 @@ export const taskRepository = {
     patch: Pick<TaskRow, 'leadUnitId' | 'leadUserId' | 'direction' | 'expectedResult' | 'deadline' | 'deadlineWorkingDays'>,
     coHandlers: { unitId: string | null; userId: string | null }[],
   ): Promise<void> {
-    await db.updateTable('task').set({ ...patch, originalDeadline: patch.deadline, updatedAt: new Date() }).where('id', '=', id).execute();
+    await db.updateTable('task').set({ ...patch, originalDeadline: patch.deadline, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
     await db.deleteFrom('taskCoHandler').where('taskId', '=', id).execute();
     if (coHandlers.length) await db.insertInto('taskCoHandler').values(coHandlers.map((c) => ({ taskId: id, unitId: c.unitId, userId: c.userId }))).execute();
   },
 
   async moveOpenTasks(db: Executor, fromAgencyId: string, toAgencyId: string): Promise<string[]> {
-    const rows = await db.updateTable('task').set({ agencyId: toAgencyId, updatedAt: new Date() }).where('agencyId', '=', fromAgencyId).where('completedOn', 'is', null).returning('id').execute();
+    const rows = await db.updateTable('task').set({ agencyId: toAgencyId, updatedAt: sql<Date>`now()` }).where('agencyId', '=', fromAgencyId).where('completedOn', 'is', null).returning('id').execute();
     return rows.map((r) => r.id);
   },
 

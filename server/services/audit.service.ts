@@ -18,6 +18,7 @@
 import type { Database, Executor } from '../db/database.ts';
 import type { AuditLogEntry } from '../db/types.ts';
 import { auditRepository } from '../repositories/audit.repository.ts';
+import { deploymentNow } from '../domain/vietnam-time.ts';
 import { GENESIS_HASH, auditHash, verifyChainSegment, type AuditContent, type ChainVerdict, type ChainedEntry } from '../domain/audit-chain.ts';
 
 export interface AuditActor {
@@ -41,7 +42,7 @@ export interface AuditInput {
 const plain = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
 /** The row values of an entry (without id, xid and the chain columns, which the database and the sealer fill in). */
-export function auditRowOf(input: AuditInput, at = new Date()) {
+export function auditRowOf(input: AuditInput, at = deploymentNow()) {
   return {
     at: at.toISOString(),
     actorUserId: input.actor.userId,

@@ -70,7 +70,7 @@ export async function sendIncomingStatus(trx: Executor, target: IncomingStatusTa
   if (recipientId) {
     await trx
       .updateTable('documentRecipient')
-      .set({ status: e.status, statusNote: e.note, remoteNumber: e.bookNumber === null ? undefined : String(e.bookNumber), updatedAt: new Date() })
+      .set({ status: e.status, statusNote: e.note, remoteNumber: e.bookNumber === null ? undefined : String(e.bookNumber), updatedAt: sql<Date>`now()` })
       .where('id', '=', recipientId)
       .execute();
     return;
@@ -162,12 +162,12 @@ async function recallLocalCopies(trx: Executor, e: OutgoingRecalled): Promise<vo
     const recipientId = eventData?.recipientId;
     if (doc.state === 'received') {
       await recordTransition(trx, { doc: doc as DocumentRow, actor, action: 'axis_recalled', to: 'returned', note: `Bên gửi thu hồi: ${e.reason}`, patch: { returnReason: `Bên gửi thu hồi: ${e.reason}`.slice(0, 2000) } });
-      if (recipientId) await trx.updateTable('documentRecipient').set({ status: 'recalled', statusNote: 'Đồng ý thu hồi: văn bản chưa vào sổ đã được trả lại.', updatedAt: new Date() }).where('id', '=', recipientId).execute();
+      if (recipientId) await trx.updateTable('documentRecipient').set({ status: 'recalled', statusNote: 'Đồng ý thu hồi: văn bản chưa vào sổ đã được trả lại.', updatedAt: sql<Date>`now()` }).where('id', '=', recipientId).execute();
     } else {
       await recordTransition(trx, { doc: doc as DocumentRow, actor, action: 'axis_recall_requested', to: doc.state, note: `Bên gửi đề nghị thu hồi: ${e.reason}` });
       // The recipient's row goes back to where the copy stands (the recall set it to recall_requested).
       const status = ({ assigned: 'assigned', in_progress: 'in_progress', done: 'done' } as Record<string, string>)[doc.state] ?? 'registered';
-      if (recipientId) await trx.updateTable('documentRecipient').set({ status, statusNote: `Nơi nhận từ chối thu hồi: đã vào sổ đến số ${doc.bookNumber ?? '?'}.`, updatedAt: new Date() }).where('id', '=', recipientId).execute();
+      if (recipientId) await trx.updateTable('documentRecipient').set({ status, statusNote: `Nơi nhận từ chối thu hồi: đã vào sổ đến số ${doc.bookNumber ?? '?'}.`, updatedAt: sql<Date>`now()` }).where('id', '=', recipientId).execute();
     }
   }
 }

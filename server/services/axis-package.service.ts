@@ -21,6 +21,7 @@ import type { AxisNode } from '../axis/node-config.ts';
 import { signingKeyFor } from '../axis/axis-node.ts';
 import { agencyRepository } from '../repositories/agency.repository.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
+import { deploymentNow } from '../domain/vietnam-time.ts';
 
 const URGENCIES: Urgency[] = ['normal', 'urgent', 'very_urgent', 'immediate'];
 
@@ -67,7 +68,7 @@ async function documentModel(ctx: AppContext, row: AxisOutboxRow): Promise<Docum
       ToPlaces: recipients.map((r) => r.agencyName),
     },
     TraceHeaderList: {
-      TraceHeader: [{ OrganId: row.fromCode, Timestamp: toEdxmlTimestamp(new Date()) }],
+      TraceHeader: [{ OrganId: row.fromCode, Timestamp: toEdxmlTimestamp(deploymentNow()) }],
       Bussiness: {
         DocumentId: row.edxmlDocumentId!,
         BussinessDocType: (row.businessType ?? 0) as 0 | 1 | 2 | 3,
@@ -118,6 +119,6 @@ export async function documentPackageFromDatabase(ctx: AppContext, documentId: s
   const code = recipientCode ?? target?.agencyCode;
   if (!code) throw new AppError('validation', 'Văn bản chưa có cơ quan nhận; hãy chỉ rõ --to MÃ_CƠ_QUAN.');
   const edxmlDocumentId = documentIdOf(doc, fromCode);
-  const row = { kind: 'document', documentId: doc.id, recipientId: target?.id ?? null, fromCode, targetCode: code, edxmlDocumentId, businessType: 0, createdAt: new Date() } as unknown as AxisOutboxRow;
+  const row = { kind: 'document', documentId: doc.id, recipientId: target?.id ?? null, fromCode, targetCode: code, edxmlDocumentId, businessType: 0, createdAt: deploymentNow() } as unknown as AxisOutboxRow;
   return { xml: await buildDocumentPackage(await documentModel(ctx, row)), documentId: edxmlDocumentId, recipient: code };
 }

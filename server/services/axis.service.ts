@@ -10,9 +10,9 @@ import type { DocumentRow } from '../db/types.ts';
 import type { Actor } from '../domain/actor.ts';
 import { AppError } from '../errors.ts';
 import { documentTypeByName } from '../domain/document-types.ts';
-import { todayInVietnam } from '../domain/vietnam-time.ts';
+import { deploymentNow, todayInVietnam } from '../domain/vietnam-time.ts';
 import { createWorkingCalendar } from '../domain/working-calendar.ts';
-import { parseEdxml, parseEdxmlDocument, parseEdxmlDate, toEdxmlTimestamp, verifyPackageSignature, type ParsedEdxml, type ParsedDocumentPackage, type TraceHeader, type VerifyPackageResult } from '../axis/edxml/index.ts';
+import { edxmlTimestampToDate, parseEdxml, parseEdxmlDocument, parseEdxmlDate, toEdxmlTimestamp, verifyPackageSignature, type ParsedEdxml, type ParsedDocumentPackage, type TraceHeader, type VerifyPackageResult } from '../axis/edxml/index.ts';
 import { axisNodeOf, routeTableOf } from '../axis/axis-node.ts';
 import { checkTrace, routeFor } from '../axis/routing.ts';
 import { connectorFor, TransientDeliveryError } from '../axis/connector.ts';
@@ -68,7 +68,7 @@ export function registerDueAfter(date: string): string {
 }
 
 function myHop(node: AxisNode): TraceHeader {
-  return { OrganId: node.settings.organId, Timestamp: toEdxmlTimestamp(new Date()) };
+  return { OrganId: node.settings.organId, Timestamp: toEdxmlTimestamp(deploymentNow()) };
 }
 
 export type DeliverOutcome = 'sent' | 'rejected' | 'retry' | 'expired' | 'skipped' | 'waiting';
@@ -79,12 +79,12 @@ export async function deliverOutbox(ctx: AppContext, outboxId: string): Promise<
   let row = await axisRepository.leaseOutbox(ctx.db, outboxId, LEASE_MS);
   if (!row) return 'skipped';
   if (!node) {
-    await axisRepository.updateOutbox(ctx.db, row.id, { lastError: 'Chưa cấu hình nút trục liên thông (AXIS_NODE_CONFIG).', nextAttemptAt: new Date(Date.now() + 60_000) });
+    await axisRepository.updateOutbox(ctx.db, row.id, { lastError: 'Chưa cấu hình nút trục liên thông (AXIS_NODE_CONFIG).', nextAttemptAt: new Date(deploymentNow().getTime() + 60_000) });
     return 'retry';
   }
   // In order per document and recipient: a later row (recall, status) waits for the earlier one.
   if (await axisRepository.earlierPending(ctx.db, row)) {
-    await axisRepository.updateOutbox(ctx.db, row.id, { nextAttemptAt: new Date(Date.now() + 5_000) });
+    await axisRepository.updateOutbox(ctx.db, row.id, { nextAttemptAt: new Date(deploymentNow().getTime() + 5_000) });
     return 'waiting';
   }
   const retry = node.settings.retry;
@@ -124,7 +124,7 @@ export async function deliverOutbox(ctx: AppContext, outboxId: string): Promise<
       await finishSent(ctx, row, result.receiptId, peer);
       // The next row of this document and recipient (a recall, a receipt) may go now.
       const next = await axisRepository.nextInGroup(ctx.db, row);
-      for (const n of next) await axisRepository.updateOutbox(ctx.db, n.id, { nextAttemptAt: new Date() });
+      for (const n of next) await axisRepository.updateOutbox(ctx.db, n.id, { nextAttemptAt: deploymentNow() });
       await enqueueAxis(ctx, { outbox: next.map((n) => n.id) });
       return 'sent';
     }
@@ -135,7 +135,7 @@ export async function deliverOutbox(ctx: AppContext, outboxId: string): Promise<
     const attempts = row.attempts + 1;
     const giveUp = row.giveUpAt ? new Date(row.giveUpAt) : new Date(new Date(row.createdAt).getTime() + retry.maxAgeMs);
     const delay = backoffMs(attempts, retry.baseDelayMs, retry.maxDelayMs);
-    if (Date.now() + delay > giveUp.getTime()) {
+    if (deploymentNow().getTime() + delay > giveUp.getTime()) {
       await ctx.db.transaction().execute(async (trx) => {
         await axisRepository.updateOutbox(trx, row.id, { state: 'expired', attempts, lastError: (e as Error).message });
         if (row.recipientId) await setRecipient(trx, row.recipientId, { statusNote: `Không chuyển được qua trục sau ${attempts} lần thử: ${(e as Error).message}` });
@@ -144,7 +144,7 @@ export async function deliverOutbox(ctx: AppContext, outboxId: string): Promise<
       ctx.logger.warn({ outboxId: row.id, attempts }, 'axis: delivery window over, giving up');
       return 'expired';
     }
-    await axisRepository.updateOutbox(ctx.db, row.id, { attempts, lastError: (e as Error).message.slice(0, 1000), nextAttemptAt: new Date(Date.now() + delay) });
+    await axisRepository.updateOutbox(ctx.db, row.id, { attempts, lastError: (e as Error).message.slice(0, 1000), nextAttemptAt: new Date(deploymentNow().getTime() + delay) });
     ctx.logger.info({ outboxId: row.id, attempts, delayMs: delay, err: (e as Error).message }, 'axis: delivery will be retried');
     try {
       await ctx.jobs.enqueue('axis.deliver', { outboxId: String(row.id) }, { delay });
@@ -155,13 +155,13 @@ export async function deliverOutbox(ctx: AppContext, outboxId: string): Promise<
   }
 }
 
-async function setRecipient(trx: Executor, recipientId: string, patch: { status?: string; statusNote?: string | null; remoteNumber?: string | null }): Promise<void> {
-  await trx.updateTable('documentRecipient').set({ ...patch, updatedAt: new Date() }).where('id', '=', recipientId).execute();
+async function setRecipient(trx: Executor, recipientId: string, patch: { status?: string; statusNote?: string | null; remoteNumber?: string | null; statusAt?: Date | null }): Promise<void> {
+  await trx.updateTable('documentRecipient').set({ ...patch, updatedAt: deploymentNow() }).where('id', '=', recipientId).execute();
 }
 
 async function finishSent(ctx: AppContext, row: AxisOutboxRow, receiptId: string, peer: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    await axisRepository.updateOutbox(trx, row.id, { state: 'sent', receiptId, peer, sentAt: new Date(), attempts: row.attempts + 1, lastError: null, registerDue: row.kind === 'document' ? registerDueAfter(todayInVietnam()) : null });
+    await axisRepository.updateOutbox(trx, row.id, { state: 'sent', receiptId, peer, sentAt: deploymentNow(), attempts: row.attempts + 1, lastError: null, registerDue: row.kind === 'document' ? registerDueAfter(todayInVietnam()) : null });
     if (row.kind === 'document' && row.recipientId) {
       const r = await trx.selectFrom('documentRecipient').select('status').where('id', '=', row.recipientId).forUpdate().executeTakeFirst();
       if (r && r.status === 'pending') await setRecipient(trx, row.recipientId, { status: 'sent' });
@@ -221,7 +221,7 @@ interface Checked {
  */
 async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage): Promise<Checked> {
   const s = node.settings;
-  const verdict = verifyPackageSignature(a.bytes, { trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: s.maxPackageBytes } });
+  const verdict = verifyPackageSignature(a.bytes, { at: deploymentNow(), trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: s.maxPackageBytes } });
   if (!verdict.valid || !verdict.trusted || !(verdict.document || verdict.signedContent)) throw new Refusal(`Chữ ký số của gói tin không hợp lệ: ${verdict.reason}`);
   let parsed: ParsedEdxml;
   try {
@@ -388,7 +388,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
     const res = await ctx.db.transaction().execute(async (trx) => {
       const { row, created } = await axisRepository.insertInbox(trx, { senderCode: key.from!, edxmlDocumentId: key.documentId!, businessType: key.businessType!, recipientCode: a.recipientCode, packageSha256: sha, package: a.bytes, trace: JSON.stringify(a.trace), fromNode: a.fromNode, state: 'forwarded' });
       if (!created) return { row, outbox: [] as string[] };
-      const id = await axisRepository.insertOutbox(trx, { kind: 'forward', fromCode: key.from!, targetCode: a.recipientCode, edxmlDocumentId: key.documentId!, statusCode: key.businessType!.startsWith('status:') ? key.businessType!.slice(7) : null, package: a.bytes, trace: JSON.stringify(trace), inboxId: row.id, giveUpAt: new Date(Date.now() + node.settings.retry.maxAgeMs) });
+      const id = await axisRepository.insertOutbox(trx, { kind: 'forward', fromCode: key.from!, targetCode: a.recipientCode, edxmlDocumentId: key.documentId!, statusCode: key.businessType!.startsWith('status:') ? key.businessType!.slice(7) : null, package: a.bytes, trace: JSON.stringify(trace), inboxId: row.id, giveUpAt: new Date(deploymentNow().getTime() + node.settings.retry.maxAgeMs) });
       await axisRepository.notifyOutbox(trx);
       return { row, outbox: [id] };
     });
@@ -521,7 +521,7 @@ export async function processInbox(ctx: AppContext, inboxId: string, parsed?: Pa
   try {
     const p = parsed ?? (await reparse(node, row));
     if (p.kind === 'document') await applyDocument(ctx, row, p);
-    else await applyStatus(ctx, node, row, p.package.MessageHeader.StatusCode, p.package.MessageHeader.Description ?? '');
+    else await applyStatus(ctx, node, row, p.package.MessageHeader.StatusCode, p.package.MessageHeader.Description ?? '', edxmlTimestampToDate(p.package.MessageHeader.Timestamp));
     return 'processed';
   } catch (e) {
     if (e instanceof AppError && (e.code === 'validation' || e.code === 'too_large' || e.code === 'unsupported')) {
@@ -538,7 +538,7 @@ export async function processInbox(ctx: AppContext, inboxId: string, parsed?: Pa
 async function rejectStored(ctx: AppContext, row: AxisInboxRow, reason: string): Promise<void> {
   ctx.logger.warn({ inboxId: row.id, from: row.senderCode, documentId: row.edxmlDocumentId, reason }, 'axis: stored package refused while processing');
   const ids = await ctx.db.transaction().execute(async (trx) => {
-    await axisRepository.updateInbox(trx, row.id, { state: 'rejected', reason: reason.slice(0, 2000), processedAt: new Date() });
+    await axisRepository.updateInbox(trx, row.id, { state: 'rejected', reason: reason.slice(0, 2000), processedAt: deploymentNow() });
     const out: string[] = [];
     if (!row.businessType.startsWith('status:')) {
       out.push(await axisRepository.insertOutbox(trx, { kind: 'status', agencyId: row.agencyId, fromCode: row.recipientCode, targetCode: row.senderCode, edxmlDocumentId: row.edxmlDocumentId, statusCode: '02', description: reason.slice(0, 2000), inboxId: row.id }));
@@ -551,7 +551,7 @@ async function rejectStored(ctx: AppContext, row: AxisInboxRow, reason: string):
 }
 
 async function markProcessed(trx: Executor, row: AxisInboxRow, documentId: string | null, action: string): Promise<void> {
-  await axisRepository.updateInbox(trx, row.id, { state: 'processed', processedAt: new Date(), documentId });
+  await axisRepository.updateInbox(trx, row.id, { state: 'processed', processedAt: deploymentNow(), documentId });
   await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: row.agencyId, action, entityType: 'axis_inbox', entityId: row.id, after: { documentId, from: row.senderCode, edxmlDocumentId: row.edxmlDocumentId, type: row.businessType } });
 }
 
@@ -598,8 +598,12 @@ async function applyDocument(ctx: AppContext, row: AxisInboxRow, p: ParsedDocume
   });
 }
 
-/** Status packages: receipts about our documents (01–06, 15, 16), or a recall request (13) for a copy we hold. */
-async function applyStatus(ctx: AppContext, node: AxisNode, row: AxisInboxRow, code: string, description: string): Promise<void> {
+/**
+ * Status packages: receipts about our documents (01–06, 15, 16), or a recall request (13) for a copy
+ * we hold. `sentAt` is the package's Timestamp — the recipient's time of the step, on its clock — and
+ * is stored beside our own arrival time (updated_at), never instead of it.
+ */
+async function applyStatus(ctx: AppContext, node: AxisNode, row: AxisInboxRow, code: string, description: string, sentAt: Date | null = null): Promise<void> {
   if (code === '13') {
     await applyRecallRequest(ctx, row, description);
     return;
@@ -611,12 +615,12 @@ async function applyStatus(ctx: AppContext, node: AxisNode, row: AxisInboxRow, c
       if (r) {
         const next = STATUS_OF_CODE[code];
         if (code === '16') {
-          await setRecipient(trx, r.id, { status: r.status === 'recall_requested' ? 'registered' : r.status, statusNote: `Nơi nhận từ chối thu hồi: ${description}` });
+          await setRecipient(trx, r.id, { status: r.status === 'recall_requested' ? 'registered' : r.status, statusNote: `Nơi nhận từ chối thu hồi: ${description}`, statusAt: sentAt });
         } else if (next === 'rejected' || next === 'recalled') {
-          await setRecipient(trx, r.id, { status: next, statusNote: description || null });
+          await setRecipient(trx, r.id, { status: next, statusNote: description || null, statusAt: sentAt });
         } else if (next && r.status !== 'rejected' && r.status !== 'recalled' && r.status !== 'recall_requested' && (RANK[next] ?? 0) > (RANK[r.status] ?? 0)) {
           const number = code === '03' ? /số đến:?\s*(\d+)/i.exec(description)?.[1] ?? null : undefined;
-          await setRecipient(trx, r.id, { status: next, ...(number !== undefined ? { remoteNumber: number } : {}), statusNote: code === '03' ? null : r.statusNote });
+          await setRecipient(trx, r.id, { status: next, ...(number !== undefined ? { remoteNumber: number } : {}), statusNote: code === '03' ? null : r.statusNote, statusAt: sentAt });
         }
         if (code === '03' && sent.flaggedAt) await axisRepository.updateOutbox(trx, sent.id, { flaggedAt: null });
       }
@@ -679,7 +683,7 @@ export async function sweepAxis(ctx: AppContext, opts: { limit?: number } = {}):
   const flagged = await flagLateRecipients(ctx);
   // Signed requests older than twice the clock window can no longer pass the date check.
   const node = axisNodeOf(ctx);
-  if (node) await axisRepository.forgetRequestsBefore(ctx.db, new Date(Date.now() - 2 * node.settings.clockSkewMs));
+  if (node) await axisRepository.forgetRequestsBefore(ctx.db, new Date(deploymentNow().getTime() - 2 * node.settings.clockSkewMs));
   return { outbox: due.length, inbox: inbox.length, flagged };
 }
 
@@ -688,7 +692,7 @@ export async function flagLateRecipients(ctx: AppContext, today = todayInVietnam
   const late = await axisRepository.lateRecipients(ctx.db, today);
   for (const row of late) {
     await ctx.db.transaction().execute(async (trx) => {
-      await axisRepository.updateOutbox(trx, row.id, { flaggedAt: new Date() });
+      await axisRepository.updateOutbox(trx, row.id, { flaggedAt: deploymentNow() });
       await setRecipient(trx, row.recipientId!, { statusNote: `Quá hạn: chưa vào sổ đến hết ngày ${row.registerDue!.split('-').reverse().join('/')}.` });
       await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: row.agencyId, action: 'axis.recipient.late', entityType: 'axis_outbox', entityId: row.id, after: { target: row.targetCode, registerDue: row.registerDue } });
     });

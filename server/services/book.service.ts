@@ -5,7 +5,8 @@ import type { Database, Executor } from '../db/database.ts';
 import type { Direction, DocumentRow, RegisterBook } from '../db/types.ts';
 import { AppError } from '../errors.ts';
 import { bookRepository } from '../repositories/book.repository.ts';
-import { vietnamYearOf } from '../domain/vietnam-time.ts';
+import { clockRepository } from '../repositories/clock.repository.ts';
+import { deploymentNow, vietnamYearOf } from '../domain/vietnam-time.ts';
 import { actorLabel, hasRole, type Actor } from '../domain/actor.ts';
 import { appendAudit, auditRowOf } from './audit.service.ts';
 import { parseInput } from './validation.ts';
@@ -13,14 +14,14 @@ import { parseInput } from './validation.ts';
 export const DEFAULT_BOOK_NAMES: Record<Direction, string> = { incoming: 'Sổ văn bản đến', outgoing: 'Sổ văn bản đi' };
 
 /** Each agency has at least the default incoming and outgoing book of the current year. */
-export async function ensureDefaultBooks(db: Executor, agencyId: string, now = new Date()): Promise<void> {
+export async function ensureDefaultBooks(db: Executor, agencyId: string, now = deploymentNow()): Promise<void> {
   const year = vietnamYearOf(now);
   for (const direction of ['incoming', 'outgoing'] as const) {
     await bookRepository.insertIfMissing(db, { agencyId, direction, year, name: `${DEFAULT_BOOK_NAMES[direction]} năm ${year}` });
   }
 }
 
-export async function booksFor(db: Database, agencyId: string, direction: Direction, now = new Date()): Promise<RegisterBook[]> {
+export async function booksFor(db: Database, agencyId: string, direction: Direction, now = deploymentNow()): Promise<RegisterBook[]> {
   await ensureDefaultBooks(db, agencyId, now);
   return bookRepository.listForAgency(db, agencyId, direction);
 }
@@ -28,14 +29,16 @@ export async function booksFor(db: Database, agencyId: string, direction: Direct
 /**
  * The book a document is to be numbered in, checked without locking it: refuses a book of another
  * agency or direction, a closed book, and a book of a year other than the current one (Vietnam
- * time). Do every other check and write first; take the number last (takeNumber / numberDocument).
+ * time, on PostgreSQL's clock unless `now` is given: a process whose clock is past New Year's Eve
+ * must not number into next year's book). Do every other check and write first; take the number
+ * last (takeNumber / numberDocument).
  */
 export async function bookForNumbering(trx: Executor, opts: { bookId: string; agencyId: string; direction: Direction; now?: Date }): Promise<{ book: RegisterBook; year: number }> {
   const book = await bookRepository.findById(trx, opts.bookId);
   if (!book || String(book.agencyId) !== String(opts.agencyId) || book.direction !== opts.direction) {
     throw new AppError('validation', 'Sổ văn bản không hợp lệ cho văn bản này.');
   }
-  const year = vietnamYearOf(opts.now ?? new Date());
+  const year = vietnamYearOf(opts.now ?? (await clockRepository.now(trx)));
   if (book.closed || book.year !== year) throw new AppError('conflict', `${book.name} (năm ${book.year}) đã khóa sổ; hãy chọn sổ của năm ${year}.`);
   return { book, year };
 }
@@ -64,7 +67,7 @@ export async function takeNumber(trx: Executor, opts: { bookId: string; agencyId
  */
 export async function numberDocument(
   trx: Executor,
-  t: { checked: { book: RegisterBook; year: number }; doc: DocumentRow; actor: Actor; action: string; to: string; note?: string | null; data?: Record<string, unknown>; set?: Record<string, unknown> },
+  t: { checked: { book: RegisterBook; year: number }; doc: DocumentRow; actor: Actor; action: string; to: string; note?: string | null; data?: Record<string, unknown>; set?: Record<string, unknown>; /** The audit entry's time (PostgreSQL's now() of the transaction when the caller has it). */ at?: Date },
 ): Promise<number> {
   const label = actorLabel(t.actor);
   const { book, year } = t.checked;
@@ -86,6 +89,7 @@ export async function numberDocument(
         before: { state: t.doc.state },
         after: { state: t.to, ...data, ...(t.note ? { note: t.note } : {}) },
       },
+      t.at,
     ) as Parameters<typeof bookRepository.numberDocument>[1]['audit'],
   });
   if (number === null) throw closedMeanwhile(book);
@@ -104,7 +108,7 @@ export async function createBook(db: Database, actor: Actor, agencyId: string, r
   if (!hasRole(actor, agencyId, 'clerk', 'admin')) throw new AppError('forbidden', 'Chỉ văn thư hoặc quản trị mới mở sổ văn bản.');
   return db.transaction().execute(async (trx) => {
     const book = await bookRepository
-      .insert(trx, { agencyId, direction: input.direction, year: input.year ?? vietnamYearOf(new Date()), name: input.name, typeCodes: input.typeCodes?.length ? input.typeCodes : null })
+      .insert(trx, { agencyId, direction: input.direction, year: input.year ?? vietnamYearOf(deploymentNow()), name: input.name, typeCodes: input.typeCodes?.length ? input.typeCodes : null })
       .catch((e: { code?: string }) => {
         if (e.code === '23505') throw new AppError('conflict', `Đã có sổ "${input.name}" trong năm này.`);
         throw e;

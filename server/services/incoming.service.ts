@@ -13,6 +13,7 @@ import { INCOMING_WORKFLOW, type IncomingState } from '../domain/incoming-workfl
 import { searchFoldedOf } from '../domain/search-text.ts';
 import { todayInVietnam, isDateString } from '../domain/vietnam-time.ts';
 import { toNfc } from '../domain/vietnamese-text.ts';
+import { clockRepository } from '../repositories/clock.repository.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
@@ -88,9 +89,12 @@ export async function registerIncoming(ctx: AppContext, actor: Actor, id: string
       const list = dups.map((d) => `${[d.codeNumber, d.codeNotation].filter(Boolean).join('/')} — ${d.subject}${d.bookNumber ? ` (số đến ${d.bookNumber})` : ''}`).join('; ');
       throw new AppError('conflict', `Văn bản có thể bị trùng với: ${list}. Kiểm tra lại, nếu vẫn vào sổ hãy xác nhận.`, { duplicates: dups.map((d) => d.id) });
     }
-    const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'incoming' });
+    // The registration date and the book's year are PostgreSQL's (the timeline event's `now()`), not
+    // this process's clock: one clock for the deployment (docs/RELIABILITY.md, "Clocks").
+    const now = await clockRepository.now(trx);
+    const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'incoming', now });
     const statusTarget = await incomingStatusTarget(trx, doc.id, doc.source);
-    const number = await numberDocument(trx, { checked, doc, actor, action: 'register', to, data: { book: checked.book.name }, set: { registered_at: new Date() } });
+    const number = await numberDocument(trx, { checked, doc, actor, action: 'register', to, data: { book: checked.book.name }, set: { registered_at: now }, at: now });
     if (statusTarget) await sendIncomingStatus(trx, statusTarget, { documentId: doc.id, agencyId: doc.agencyId, status: 'registered', bookNumber: number, note: null });
     return { ...doc, state: to, bookId: checked.book.id, bookNumber: number };
   });
@@ -157,14 +161,16 @@ export async function directIncoming(ctx: AppContext, actor: Actor, id: string, 
   }
   const lead = Array.isArray(input.lead) ? input.lead[0]! : input.lead;
   if (input.co.includes(lead) || input.info.includes(lead)) throw new AppError('validation', 'Đơn vị chủ trì không đồng thời là phối hợp hoặc để biết.');
-  const today = todayInVietnam();
-  // The calendar with the administrators' declared days off and make-up days (DOMAIN.md §6).
-  const calendar = await loadWorkingCalendar(ctx.db);
-  let deadline: string | null = null;
-  if (input.deadline) deadline = calendar.nextWorkingDayOnOrAfter(input.deadline);
-  else if (input.workingDays) deadline = calendar.addWorkingDays(today, Number(input.workingDays));
-  if (deadline && deadline < today) throw new AppError('validation', 'Hạn xử lý không được trước ngày giao.');
   await withDocument(ctx, actor, id, 'direct', async (trx, doc, to) => {
+    // "Today" is the day of the direction on PostgreSQL's clock (that of its timeline event): N working
+    // days count from there whichever process computes them (docs/RELIABILITY.md, "Clocks").
+    const today = todayInVietnam(await clockRepository.now(trx));
+    // The calendar with the administrators' declared days off and make-up days (DOMAIN.md §6).
+    const calendar = await loadWorkingCalendar(trx);
+    let deadline: string | null = null;
+    if (input.deadline) deadline = calendar.nextWorkingDayOnOrAfter(input.deadline);
+    else if (input.workingDays) deadline = calendar.addWorkingDays(today, Number(input.workingDays));
+    if (deadline && deadline < today) throw new AppError('validation', 'Hạn xử lý không được trước ngày giao.');
     await assertTargetsInAgency(trx, doc.agencyId, [lead, ...input.co, ...input.info]);
     await documentRepository.deactivateAssignments(trx, doc.id, ['lead', 'co', 'info']);
     await documentRepository.addAssignment(trx, { documentId: doc.id, kind: 'lead', ...splitTarget(lead), deadline, assignedBy: actor.userId });
@@ -180,6 +186,7 @@ export async function directIncoming(ctx: AppContext, actor: Actor, id: string, 
       deadline,
       expectedResult: input.expectedResult || null,
       actor,
+      today,
     });
     await onIncomingStatus(trx, { documentId: doc.id, agencyId: doc.agencyId, status: 'assigned', bookNumber: doc.bookNumber, note: null });
   });
@@ -247,7 +254,7 @@ export async function completeIncoming(ctx: AppContext, actor: Actor, id: string
         await documentRepository.addLink(trx, reply.id, doc.id, 'reply_to');
       }
       linked.push(...(await linkFiles(trx, doc.id, 'evidence', files, actor.userId)));
-      await recordTransition(trx, { doc, actor, action: 'complete', to, note: input.note || null, patch: { completedAt: new Date() }, data: { replyDocumentId: input.replyDocumentId || null } });
+      await recordTransition(trx, { doc, actor, action: 'complete', to, note: input.note || null, patch: { completedAt: await clockRepository.now(trx) }, data: { replyDocumentId: input.replyDocumentId || null } });
       await onDocumentCompleted(trx, { documentId: doc.id, agencyId: doc.agencyId, replyDocumentId: input.replyDocumentId || null, note: input.note || null, actor });
       await onIncomingStatus(trx, { documentId: doc.id, agencyId: doc.agencyId, status: 'done', bookNumber: doc.bookNumber, note: input.note || null });
     }),

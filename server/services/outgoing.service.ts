@@ -16,6 +16,7 @@ import { isDateString, todayInVietnam } from '../domain/vietnam-time.ts';
 import { toNfc } from '../domain/vietnamese-text.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
 import { agencyRepository } from '../repositories/agency.repository.ts';
+import { clockRepository } from '../repositories/clock.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { loadVisibleDocument } from './document-access.ts';
@@ -172,7 +173,10 @@ export async function numberOutgoing(ctx: AppContext, actor: Actor, id: string, 
   const seal = await prepareAgencySeal(ctx, actor, id, input.passphrase);
   const result = await withDraft(ctx, actor, id, 'number', async (trx, doc, to) => {
     // Every check and read first; the number last (the book row is locked from there to COMMIT).
-    const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'outgoing' });
+    // The date of issue (stamped on the PDF), the registration time and the book's year are
+    // PostgreSQL's, not this process's clock (docs/RELIABILITY.md, "Clocks").
+    const now = await clockRepository.now(trx);
+    const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'outgoing', now });
     const { book } = checked;
     if (book.typeCodes?.length && !book.typeCodes.includes(doc.typeCode)) throw new AppError('validation', `Sổ "${book.name}" không dùng cho loại ${doc.typeName}.`);
     const agency = (await agencyRepository.findById(trx, doc.agencyId))!;
@@ -180,7 +184,7 @@ export async function numberOutgoing(ctx: AppContext, actor: Actor, id: string, 
     const unit = doc.draftingUnitId ? await trx.selectFrom('unit').select('abbreviation').where('id', '=', doc.draftingUnitId).executeTakeFirst() : undefined;
     // Công văn: issuer + drafting unit ("12/UBND-VX"); other types: type + issuer ("15/QĐ-UBND").
     const codeNotation = formatCodeNotation(type?.abbreviation ? { issuer: agency.abbreviation, typeAbbreviation: type.abbreviation } : { issuer: agency.abbreviation, unit: unit?.abbreviation });
-    const promulgationDate = input.promulgationDate || todayInVietnam();
+    const promulgationDate = input.promulgationDate || todayInVietnam(now);
     const place = input.place || doc.place;
     const { number } = await takeNumber(trx, { bookId: book.id, agencyId: doc.agencyId, direction: 'outgoing', documentId: doc.id, actorUserId: actor.userId, checked });
     const codeNumber = formatCodeNumber(number);
@@ -189,7 +193,7 @@ export async function numberOutgoing(ctx: AppContext, actor: Actor, id: string, 
       actor,
       action: 'number',
       to,
-      patch: { bookId: book.id, bookNumber: number, codeNumber, codeNotation, promulgationDate, place, registeredAt: new Date(), searchFolded: searchFoldedOf({ ...doc, codeNumber, codeNotation }) },
+      patch: { bookId: book.id, bookNumber: number, codeNumber, codeNotation, promulgationDate, place, registeredAt: now, searchFolded: searchFoldedOf({ ...doc, codeNumber, codeNotation }) },
       data: { book: book.name, number: `${codeNumber}/${codeNotation}`, promulgationDate },
     });
     const requestIds = seal ? await insertSealRequests(trx, actor, doc, seal, { number: `${codeNumber}/${codeNotation}`, date: promulgationDate, place: place || null }) : [];
@@ -285,7 +289,7 @@ async function deliverLocally(trx: Executor, doc: DocumentRow, agencyId: string,
 export async function recallOutgoing(ctx: AppContext, actor: Actor, id: string, raw: unknown): Promise<void> {
   const { reason } = parseInput(reasonSchema, raw);
   await withDraft(ctx, actor, id, 'recall', async (trx, doc, to) => {
-    await trx.updateTable('documentRecipient').set({ status: 'recall_requested', statusNote: reason, updatedAt: new Date() }).where('documentId', '=', doc.id).where('kind', '=', 'agency').execute();
+    await trx.updateTable('documentRecipient').set({ status: 'recall_requested', statusNote: reason, updatedAt: await clockRepository.now(trx) }).where('documentId', '=', doc.id).where('kind', '=', 'agency').execute();
     await recordTransition(trx, { doc, actor, action: 'recall', to, note: reason });
     await onOutgoingRecalled(trx, { documentId: doc.id, agencyId: doc.agencyId, reason });
   });

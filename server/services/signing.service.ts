@@ -34,6 +34,7 @@ import { recordTransition } from './document-transition.ts';
 import { appendAudit } from './audit.service.ts';
 import { openCredential } from './credential.service.ts';
 import { signingCrls } from './signature-verification.service.ts';
+import { deploymentNow } from '../domain/vietnam-time.ts';
 
 /** How long the web request holding the passphrase waits for the worker to prepare the PDF. */
 export const PREPARE_WAIT_MS = 45_000;
@@ -267,7 +268,8 @@ export async function prepareRequest(ctx: AppContext, requestId: string): Promis
     if (!cred || !file) throw new AppError('validation', 'Không tìm thấy tệp hoặc chứng thư số.');
     let pdf: Uint8Array = await ctx.blobs.get(file.blobSha256);
     const params = req.params as unknown as Record<string, string | null>;
-    const common = { signingTime: new Date(), crls: await signingCrls(ctx) };
+    // The signing time (in the signature and printed in its stamp) on the deployment's clock.
+    const common = { signingTime: deploymentNow(), crls: await signingCrls(ctx) };
     let op: ExternalOperation;
     if (req.kind === 'leader') {
       const user = await signingRepository.userOf(ctx.db, req.requestedBy);
@@ -360,7 +362,8 @@ async function dropPreparedBlob(ctx: AppContext, sha256: string): Promise<void> 
 
 /** `signing.sweep`: re-enqueue lost steps, expire abandoned ones, verify PDFs nobody verified yet. */
 export async function sweepSigning(ctx: AppContext): Promise<{ prepare: number; complete: number; expired: number; verify: number }> {
-  const now = Date.now();
+  // Compared with updated_at (PostgreSQL's now()): the deployment's clock.
+  const now = deploymentNow().getTime();
   const attempt = `-s${now}`;
   const stuck = await signingRepository.stuck(ctx.db, new Date(now - STUCK_AFTER_MS));
   const prepare = stuck.filter((r) => r.status === 'preparing').map((r) => r.id);

@@ -13,6 +13,8 @@ export interface DirectionGiven {
   deadline: string | null; // YYYY-MM-DD (already moved to a working day)
   expectedResult: string | null;
   actor: Actor;
+  /** The day of the direction on PostgreSQL's clock (YYYY-MM-DD); the task counts from it. */
+  today?: string;
 }
 
 export interface DocumentCompleted {
@@ -29,7 +31,7 @@ export interface DocumentCompleted {
  * today throws a Vietnamese AppError, which rolls the whole direction back.
  */
 export async function onDirectionGiven(trx: Executor, event: DirectionGiven): Promise<void> {
-  await tasksFromDirection(trx, event);
+  await tasksFromDirection(trx, event, { today: event.today });
 }
 
 /** Completes every open task of the document, with the reply document or the note as evidence. */

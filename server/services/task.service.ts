@@ -7,7 +7,7 @@ import type { TaskRow, UrgeGrade } from '../db/tables/tasks.tables.ts';
 import { AppError } from '../errors.ts';
 import { actorLabel, hasRole, type Actor } from '../domain/actor.ts';
 import type { WorkingCalendar } from '../domain/working-calendar.ts';
-import { isDateString, todayInVietnam } from '../domain/vietnam-time.ts';
+import { deploymentNow, isDateString, todayInVietnam } from '../domain/vietnam-time.ts';
 import { agencyRepository } from '../repositories/agency.repository.ts';
 import { taskPeopleRepository as people, taskRepository, type TaskListItem } from '../repositories/task.repository.ts';
 import { appendAudit } from './audit.service.ts';
@@ -340,7 +340,7 @@ async function closeTask(trx: Executor, actor: Actor, task: TaskRow, evidence: {
   if (evidence.replyDocumentId && !(await people.documentInAgency(trx, evidence.replyDocumentId, String(task.agencyId)))) {
     throw new AppError('validation', 'Văn bản trả lời không thuộc cơ quan.');
   }
-  await taskRepository.update(trx, task.id, { completedOn: today, completedAt: new Date(), replyDocumentId: evidence.replyDocumentId, completionNote: evidence.note, progress: 100 });
+  await taskRepository.update(trx, task.id, { completedOn: today, completedAt: deploymentNow(), replyDocumentId: evidence.replyDocumentId, completionNote: evidence.note, progress: 100 });
   const onTime = today <= task.deadline;
   await appendAudit(trx, {
     actor: auditActor(actor),

@@ -128,6 +128,9 @@ export interface DocumentRecipientTable {
   status: Generated<string>;
   statusNote: string | null;
   remoteNumber: string | null;
+  /** When the recipient says its latest status happened (its status package's Timestamp); null for local recipients. */
+  statusAt: Timestamp | null;
+  /** When the latest status reached us, on our clock (PostgreSQL's). */
   updatedAt: Generated<Date>;
 }
 
