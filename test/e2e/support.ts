@@ -35,8 +35,9 @@ export async function startNode(name: string, port: number, env: Record<string, 
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  // Generous: on a 2-core machine shared with other test runs, migrating and seeding takes a while.
-  const until = Date.now() + 300_000;
+  // Generous: on a 2-core machine shared with other test runs (load average 40-60), migrating and
+  // seeding takes minutes.
+  const until = Date.now() + 600_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node ${name} exited with ${child.exitCode}`);
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
@@ -44,7 +45,7 @@ export async function startNode(name: string, port: number, env: Record<string, 
     if (Date.now() > until) {
       // Never leave the process behind (it holds the test runner's stdout open).
       child.kill('SIGKILL');
-      throw new Error(`node ${name} did not start within 300 s`);
+      throw new Error(`node ${name} did not start within 600 s`);
     }
     await new Promise((r) => setTimeout(r, 300));
   }
