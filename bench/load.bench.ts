@@ -1,13 +1,15 @@
 // Load on loopback (issue 8, item 4): the inbox listing and the registration of incoming documents
 // (without a file, and with a 2 MB PDF each) for LOAD_SECONDS (default 60) with 50 connections, with
-// autocannon against a real web process started here (`scripts/start.ts`, RUN_WORKERS_IN_WEB=false)
-// on a fresh database seeded with demo data and LOAD_DOCS documents. The web process's RSS is sampled
-// every 250 ms. Figures only; nothing is asserted. Results and how to rerun: docs/PERFORMANCE.md.
+// wrk (default) or autocannon (LOAD_GENERATOR=autocannon) against a real web process started here
+// (`node dist/scripts/start.js`, RUN_WORKERS_IN_WEB=false) on a fresh database seeded with demo data
+// and LOAD_DOCS documents. The web process's RSS is sampled every 250 ms; the CPU time of the web
+// process, of its PostgreSQL backends and of the load generator is divided by the requests answered.
+// Figures only; nothing is asserted. Results and how to rerun: docs/PERFORMANCE.md.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/load.bench.ts
 //   LOAD_SECONDS=10 LOAD_CONNECTIONS=50 LOAD_PROFILE=1 …   (LOAD_PROFILE writes a .cpuprofile per run)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,7 @@ import autocannon from 'autocannon';
 import jpeg from 'jpeg-js';
 import pg from 'pg';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
-import { dropDatabase, freePort, freshDatabase, login, multipartBody, repoRoot, startWeb, waitFor, type Proc, type Session } from '../test/faults/cluster.ts';
+import { dropDatabase, freePort, freshDatabase, login, multipartBody, repoRoot, startWeb, waitFor, withDatabase, type Proc, type Session } from '../test/faults/cluster.ts';
 
 const print = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -30,6 +32,8 @@ export interface LoadResult {
   non2xx: number;
   rssMaxMb: number;
   cpuMsPerRequest: number;
+  pgCpuMsPerRequest: number;
+  generatorCpuMsPerRequest: number;
 }
 
 /** Issue 8 item 4 targets (50 connections, 60 s, loopback, this 2-core machine). */
@@ -86,8 +90,10 @@ async function seedDocuments(url: string, n: number): Promise<void> {
  */
 async function startMeasuredWeb(env: Record<string, string>, nodeArgs: string[]): Promise<Proc> {
   if (process.env.LOAD_RUNTIME === 'tsx') return startWeb('web', env, nodeArgs);
-  print('building (npm run build) …');
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  if (process.env.LOAD_BUILD !== '0') {
+    print('building (npm run build) …');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  }
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, 'dist/scripts/start.js'], {
     cwd: repoRoot,
@@ -147,30 +153,202 @@ function cpuMs(pid: number): number {
   }
 }
 
-async function run(name: string, web: Proc, target: Target, opts: autocannon.Options): Promise<LoadResult> {
-  let rssMax = web.rssMb();
-  const cpu0 = cpuMs(web.pid);
-  const load0 = loadAvg();
-  const sampler = setInterval(() => (rssMax = Math.max(rssMax, web.rssMb())), 250);
-  const r = await autocannon(opts);
-  clearInterval(sampler);
-  rssMax = Math.max(rssMax, web.rssMb());
-  const res: LoadResult = {
-    name,
+/**
+ * CPU used so far by the PostgreSQL backends serving the measured database, per backend pid (read
+ * from /proc: PostgreSQL must run on this machine and /proc/<pid>/stat be readable, else 0).
+ */
+async function pgBackendsCpu(admin: pg.Client, dbName: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName]);
+  return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
+}
+
+/**
+ * One phase: the same request (GET) or a request whose body is `body` with every occurrence of
+ * MARKER replaced by 10 digits unique to the request (a different số ký hiệu, a different file).
+ */
+interface Phase {
+  name: string;
+  target: Target;
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  timeoutSeconds: number;
+}
+const MARKER = 'vanthu0000'; // 10 bytes, replaced in place by 10 digits: offsets in a PDF stay exact
+
+interface Generated {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  non2xx: number;
+  cpuMs: number;
+}
+
+function markerOffsets(body: Buffer): number[] {
+  const at: number[] = [];
+  for (let i = body.indexOf(MARKER); i >= 0; i = body.indexOf(MARKER, i + MARKER.length)) at.push(i);
+  if (!at.length) throw new Error('request body has no marker');
+  return at;
+}
+
+async function withAutocannon(url: string, phase: Phase, connections: number, seconds: number): Promise<Generated> {
+  let n = 0;
+  const at = phase.body ? markerOffsets(phase.body) : [];
+  const cpu0 = process.cpuUsage();
+  const r = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    timeout: phase.timeoutSeconds,
+    requests: [{
+      method: phase.method,
+      path: phase.path,
+      headers: phase.headers,
+      ...(phase.body ? {
+        setupRequest: (req: autocannon.Request) => {
+          const b = Buffer.from(phase.body!);
+          const digits = String(++n).padStart(10, '0');
+          for (const i of at) b.write(digits, i, 'latin1');
+          return { ...req, body: b };
+        },
+      } : {}),
+    }],
+  });
+  const cpu = process.cpuUsage(cpu0);
+  return {
     requests: r.requests.total,
-    rps: Math.round(r.requests.average),
+    seconds: r.duration,
     p50: r.latency.p50,
     p99: r.latency.p99,
     max: r.latency.max,
     // autocannon counts 3xx as non-2xx; a form post answers 303, so only 4xx/5xx count as failures.
     errors: r.errors + r.timeouts,
     non2xx: (r as unknown as Record<string, number>)['4xx']! + (r as unknown as Record<string, number>)['5xx']!,
-    rssMaxMb: Math.round(rssMax),
-    // The web process's own CPU per answered request: comparable across noisy runs, unlike req/s.
-    cpuMsPerRequest: r.requests.total ? Math.round(((cpuMs(web.pid) - cpu0) / r.requests.total) * 100) / 100 : 0,
+    // autocannon runs in this process (the RSS sampler beside it costs next to nothing).
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
+}
+
+// wrk's Lua side: a request with a unique body (thread number + counter, 10 digits) when a body file
+// is given, else wrk's own static request; done() prints the summary as one JSON line.
+const WRK_LUA = `
+local parts, tid, counter = nil, 0, 0
+local nthreads = 0
+function setup(thread)
+  nthreads = nthreads + 1
+  thread:set("tid", nthreads)
+end
+local file = os.getenv("WRK_BODY_FILE")
+wrk.method = os.getenv("WRK_METHOD") or "GET"
+if file then
+  function init(args)
+    local h = io.open(file, "rb")
+    local body = h:read("*a")
+    h:close()
+    parts = {}
+    local from = 1
+    while true do
+      local i = string.find(body, "${MARKER}", from, true)
+      if not i then break end
+      table.insert(parts, string.sub(body, from, i - 1))
+      from = i + ${MARKER.length}
+    end
+    table.insert(parts, string.sub(body, from))
+  end
+  function request()
+    counter = counter + 1
+    local digits = string.format("%d%09d", tid, counter)
+    return wrk.format(nil, nil, nil, table.concat(parts, digits))
+  end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_RESULT {"requests":%d,"us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p99":%d,"max":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+`;
+
+async function withWrk(url: string, phase: Phase, connections: number, seconds: number, dir: string): Promise<Generated> {
+  const script = path.join(dir, 'load.lua');
+  writeFileSync(script, WRK_LUA);
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), WRK_METHOD: phase.method };
+  if (phase.body) {
+    markerOffsets(phase.body);
+    env.WRK_BODY_FILE = path.join(dir, 'body.bin');
+    writeFileSync(env.WRK_BODY_FILE, phase.body);
+  }
+  const headers = Object.entries(phase.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  // Two threads (one per core); `times` prints the CPU the shell's children (wrk) used.
+  const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', `${phase.timeoutSeconds}s`, ...headers, '-s', script, `${url}${phase.path}`];
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('sh', ['-c', `wrk ${quoted} && times`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout!.on('data', (b: Buffer) => (text += b.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
+  });
+  const line = /WRK_RESULT (\{.*\})/.exec(out);
+  if (!line) throw new Error(`no wrk result: ${out}`);
+  const w = JSON.parse(line[1]!) as Record<string, number>;
+  // `times`: a line of the shell's own user/system times, then one of its children's ("0m1.230s 0m0.450s").
+  const t = out.trim().split('\n').at(-1)!.match(/(\d+)m([\d.]+)s/g)!.map((x) => {
+    const [, m, sec] = /(\d+)m([\d.]+)s/.exec(x)!;
+    return (Number(m) * 60 + Number(sec)) * 1000;
+  });
+  return {
+    requests: w.requests!,
+    seconds: w.us! / 1e6,
+    p50: Math.round(w.p50! / 100) / 10,
+    p99: Math.round(w.p99! / 100) / 10,
+    max: Math.round(w.max! / 100) / 10,
+    // wrk's status errors are the 4xx/5xx answers (a form post's 303 is success).
+    errors: w.connect! + w.read! + w.write! + w.timeout!,
+    non2xx: w.status!,
+    cpuMs: t[0]! + t[1]!,
+  };
+}
+
+async function run(web: Proc, phase: Phase, o: { connections: number; seconds: number; admin: pg.Client; dbName: string; generator: string; dir: string }): Promise<LoadResult> {
+  let rssMax = web.rssMb();
+  const cpu0 = cpuMs(web.pid);
+  const pg0 = await pgBackendsCpu(o.admin, o.dbName);
+  const load0 = loadAvg();
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, web.rssMb())), 250);
+  const g = o.generator === 'autocannon' ? await withAutocannon(web.url!, phase, o.connections, o.seconds) : await withWrk(web.url!, phase, o.connections, o.seconds, o.dir);
+  clearInterval(sampler);
+  const webCpu = cpuMs(web.pid) - cpu0;
+  // Backends that started during the run count whole; one that ended during it is missed (the pool
+  // keeps its connections while busy).
+  let pgCpu = 0;
+  for (const [pid, ms] of await pgBackendsCpu(o.admin, o.dbName)) pgCpu += ms - (pg0.get(pid) ?? 0);
+  rssMax = Math.max(rssMax, web.rssMb());
+  const per = (ms: number) => (g.requests ? Math.round((ms / g.requests) * 100) / 100 : 0);
+  const res: LoadResult = {
+    name: phase.name,
+    requests: g.requests,
+    rps: Math.round(g.requests / g.seconds),
+    p50: g.p50,
+    p99: g.p99,
+    max: g.max,
+    errors: g.errors,
+    non2xx: g.non2xx,
+    rssMaxMb: Math.round(rssMax),
+    // CPU per answered request: comparable across noisy runs, unlike req/s.
+    cpuMsPerRequest: per(webCpu),
+    pgCpuMsPerRequest: per(pgCpu),
+    generatorCpuMsPerRequest: per(g.cpuMs),
+  };
+  const { target } = phase;
   const ok = (b: boolean) => (b ? 'meets' : 'MISSES');
-  print(`${name}: ${res.requests} requests, ${res.rps} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, errors ${res.errors}, 4xx/5xx ${res.non2xx}, web RSS max ${res.rssMaxMb} MB, web CPU ${res.cpuMsPerRequest} ms/request`);
+  print(`${res.name} [${o.generator}, ${o.seconds} s × ${o.connections} connections]: ${res.requests} requests, ${res.rps} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, errors ${res.errors}, 4xx/5xx ${res.non2xx}, web RSS max ${res.rssMaxMb} MB`);
+  print(`  CPU per request: web ${res.cpuMsPerRequest} ms, PostgreSQL ${res.pgCpuMsPerRequest} ms, load generator ${res.generatorCpuMsPerRequest} ms`);
   print(`  target ≥ ${target.minRps} req/s: ${res.rps} (${ok(res.rps >= target.minRps)})` +
     (target.maxP99Ms ? `; p99 ≤ ${target.maxP99Ms} ms: ${res.p99} (${ok(res.p99 <= target.maxP99Ms)})` : '') +
     `; zero errors: ${res.errors + res.non2xx} (${ok(res.errors + res.non2xx === 0)}); RSS ≤ ${RSS_TARGET_MB} MB: ${res.rssMaxMb} (${ok(res.rssMaxMb <= RSS_TARGET_MB)})` +
@@ -187,66 +365,65 @@ export async function runLoadBench(): Promise<LoadResult[]> {
   const seconds = Number(process.env.LOAD_SECONDS ?? 60);
   const connections = Number(process.env.LOAD_CONNECTIONS ?? 50);
   const docs = Number(process.env.LOAD_DOCS ?? 20_000);
+  const generator = process.env.LOAD_GENERATOR ?? 'wrk';
+  if (generator !== 'wrk' && generator !== 'autocannon') throw new Error('LOAD_GENERATOR: wrk or autocannon');
   const profileDir = process.env.LOAD_PROFILE ? mkdtempSync(path.join(tmpdir(), 'vanthu-prof-')) : null;
-  const dbName = `vanthu_load_${process.pid}`;
+  // LOAD_KEEP_DB=<name>: reuse (or create once) that database and keep it, to compare changes quickly.
+  const keep = process.env.LOAD_KEEP_DB;
+  if (keep && !/^\w+$/.test(keep)) throw new Error('LOAD_KEEP_DB: a database name');
+  const dbName = keep ?? `vanthu_load_${process.pid}`;
   const blobDir = mkdtempSync(path.join(tmpdir(), 'vanthu-load-blobs-'));
-  const url = await freshDatabase(base, dbName);
+  const workDir = mkdtempSync(path.join(tmpdir(), 'vanthu-load-'));
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  const exists = keep ? (await admin.query('select 1 from pg_database where datname = $1', [keep])).rowCount === 1 : false;
+  const url = exists ? withDatabase(base, dbName) : await freshDatabase(base, dbName);
   const env: Record<string, string> = { DATABASE_URL: url, BLOB_DIR: blobDir, LOG_LEVEL: 'warn', ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) };
   const results: LoadResult[] = [];
   let web: Proc | undefined;
   try {
-    // First start migrates and seeds; the bulk documents go in before the measured process starts.
-    const first = await startWeb('web-seed', env);
-    await first.stop();
-    await seedDocuments(url, docs);
+    if (!exists) {
+      // First start migrates and seeds; the bulk documents go in before the measured process starts.
+      const first = await startWeb('web-seed', env);
+      await first.stop();
+      await seedDocuments(url, docs);
+    }
     // Measured as in production: NODE_ENV=production caches compiled views (Express "view cache");
     // in development every page recompiles its Handlebars templates. Cookies without Secure (HTTP).
     const production = { NODE_ENV: 'production', SESSION_SECRET: 'load-bench-session-secret-0123456789abcdef', CREDENTIAL_KEY: '0'.repeat(64), COOKIE_SECURE: 'false' };
     // LOAD_NODE_ARGS: extra node flags for the measured process, to compare V8 settings.
     const extraArgs = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
     web = await startMeasuredWeb({ ...env, ...production }, [...extraArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
-    print(`web process pid ${web.pid} (${process.env.LOAD_RUNTIME === 'tsx' ? 'tsx' : 'compiled, node dist/scripts/start.js'}) at ${web.url}; ${docs} seeded documents; ${seconds} s × ${connections} connections per run; queue ${process.env.REDIS_URL ? 'Redis' : 'PostgreSQL'}`);
-    print(`web RSS after start: ${Math.round(web.rssMb())} MB`);
+    print(`web process pid ${web.pid} (${process.env.LOAD_RUNTIME === 'tsx' ? 'tsx' : 'compiled, node dist/scripts/start.js'}) at ${web.url}; ${exists ? `database ${dbName} reused` : `${docs} seeded documents`}; ${seconds} s × ${connections} connections per run with ${generator}; queue ${process.env.REDIS_URL ? 'Redis' : 'PostgreSQL'}`);
+    print(`web RSS after start: ${Math.round(web.rssMb())} MB; load average ${loadAvg()}`);
     const s: Session = await login(web.url!, 'tinh.vanthu');
-    const common = { url: web.url!, connections, duration: seconds, pipelining: 1 };
+    const o = { connections, seconds, admin, dbName, generator, dir: workDir };
+    // A browser's request: the session cookie and, as browsers do, gzip accepted (LOAD_GZIP=0: not).
+    const gzip = process.env.LOAD_GZIP !== '0';
+    const browser: Record<string, string> = { cookie: s.cookie, ...(gzip ? { 'accept-encoding': 'gzip, deflate' } : {}) };
+    print(`requests ${gzip ? 'accept gzip (as a browser)' : 'without Accept-Encoding (LOAD_GZIP=0)'}`);
 
     const only = (process.env.LOAD_ONLY ?? 'inbox,register,upload').split(',');
-    if (only.includes('inbox')) results.push(await run('inbox listing (GET /documents/incoming?tab=da_xu_ly)', web, { minRps: 300, maxP99Ms: 250 }, { ...common, url: `${web.url}/documents/incoming?tab=da_xu_ly`, method: 'GET', headers: { cookie: s.cookie } }));
+    if (only.includes('inbox')) results.push(await run(web, { name: 'inbox listing (GET /documents/incoming?tab=da_xu_ly)', target: { minRps: 300, maxP99Ms: 250 }, method: 'GET', path: '/documents/incoming?tab=da_xu_ly', headers: browser, timeoutSeconds: 10 }, o));
 
-    let n = 0;
-    const form = (i: number) => new URLSearchParams({ _csrf: s.csrf, typeCode: 'cong_van', numberAndNotation: `${i}/UBND-TT`, promulgationDate: '2026-11-20', issuerName: 'Ủy ban nhân dân xã Hưng Tây', subject: `Công văn tải thử số ${i} về việc báo cáo tình hình`, urgency: '0' }).toString();
-    if (only.includes('register')) results.push(await run('registration, no file (POST /documents/incoming)', web, { minRps: 100 }, {
-      ...common,
-      requests: [{ method: 'POST', path: '/documents/incoming', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, setupRequest: (req: autocannon.Request) => ({ ...req, body: form(++n) }) }],
-    }));
+    const form = Buffer.from(new URLSearchParams({ _csrf: s.csrf, typeCode: 'cong_van', numberAndNotation: `${MARKER}/UBND-TT`, promulgationDate: '2026-11-20', issuerName: 'Ủy ban nhân dân xã Hưng Tây', subject: `Công văn tải thử số ${MARKER} về việc báo cáo tình hình`, urgency: '0' }).toString());
+    if (only.includes('register')) results.push(await run(web, { name: 'registration, no file (POST /documents/incoming)', target: { minRps: 100 }, method: 'POST', path: '/documents/incoming', headers: { ...browser, 'content-type': 'application/x-www-form-urlencoded' }, body: form, timeoutSeconds: 10 }, o));
 
-    const pdf = await scanPdf(2 * 1024 * 1024);
-    // Ten digits written into the middle of the scan's JPEG data make every upload a new blob (no
-    // de-duplication) without moving any object: the xref and the startxref → %%EOF tail stay exact
-    // (a comment before %%EOF is refused by the upload check). Digits are never a JPEG marker byte.
-    let mid = Math.floor(pdf.length / 2);
-    while (pdf.subarray(mid - 1, mid + 11).includes(0xff)) mid++;
-    const marker = 'vanthu0000';
-    const pdfWithMarker = Buffer.from(pdf);
-    pdfWithMarker.write(marker, mid, 'latin1');
-    if (pdfWithMarker.indexOf(marker) !== mid) throw new Error('scan marker is not unique');
-    const { body, contentType } = multipartBody({ _csrf: s.csrf, typeCode: 'cong_van', numberAndNotation: '1/UBND-TT', promulgationDate: '2026-11-20', issuerName: 'Ủy ban nhân dân xã Hưng Tây', subject: 'Công văn kèm bản chụp 2 MB', urgency: '0' }, { field: 'files', name: 'ban-chup.pdf', type: 'application/pdf', bytes: pdfWithMarker });
-    const at = body.indexOf(Buffer.from(marker));
-    print(`2 MB case: PDF ${(pdfWithMarker.length / 1048576).toFixed(2)} MB, body ${(body.length / 1048576).toFixed(2)} MB`);
-    if (only.includes('upload')) results.push(await run('registration with a 2 MB PDF (multipart POST /documents/incoming)', web, { minRps: 20 }, {
-      ...common,
-      // A 2 MB upload takes seconds under load; autocannon's default 10 s timeout would count slow answers as errors.
-      timeout: 60,
-      requests: [{
-        method: 'POST', path: '/documents/incoming', headers: { cookie: s.cookie, 'content-type': contentType },
-        setupRequest: (req: autocannon.Request) => {
-          const b = Buffer.from(body);
-          b.write(String(++n).padStart(10, '0'), at, 'latin1');
-          return { ...req, body: b };
-        },
-      }],
-    }));
-
+    if (only.includes('upload')) {
+      const pdf = await scanPdf(2 * 1024 * 1024);
+      // Ten digits written into the middle of the scan's JPEG data make every upload a new blob (no
+      // de-duplication) without moving any object: the xref and the startxref → %%EOF tail stay exact
+      // (a comment before %%EOF is refused by the upload check). Digits are never a JPEG marker byte.
+      let mid = Math.floor(pdf.length / 2);
+      while (pdf.subarray(mid - 1, mid + 11).includes(0xff)) mid++;
+      const pdfWithMarker = Buffer.from(pdf);
+      pdfWithMarker.write(MARKER, mid, 'latin1');
+      if (pdfWithMarker.indexOf(MARKER) !== mid) throw new Error('scan marker is not unique');
+      const { body, contentType } = multipartBody({ _csrf: s.csrf, typeCode: 'cong_van', numberAndNotation: '1/UBND-TT', promulgationDate: '2026-11-20', issuerName: 'Ủy ban nhân dân xã Hưng Tây', subject: 'Công văn kèm bản chụp 2 MB', urgency: '0' }, { field: 'files', name: 'ban-chup.pdf', type: 'application/pdf', bytes: pdfWithMarker });
+      print(`2 MB case: PDF ${(pdfWithMarker.length / 1048576).toFixed(2)} MB, body ${(body.length / 1048576).toFixed(2)} MB`);
+      // A 2 MB upload takes seconds under load; a 10 s timeout would count slow answers as errors.
+      results.push(await run(web, { name: 'registration with a 2 MB PDF (multipart POST /documents/incoming)', target: { minRps: 20 }, method: 'POST', path: '/documents/incoming', headers: { ...browser, 'content-type': contentType }, body, timeoutSeconds: 60 }, o));
+    }
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     const stored = (await c.query(`select count(*)::int as n from document where subject like 'Công văn%tải thử%' or subject = 'Công văn kèm bản chụp 2 MB'`)).rows[0].n;
@@ -255,8 +432,10 @@ export async function runLoadBench(): Promise<LoadResult[]> {
     print(`rows written: ${stored} documents, ${files} files`);
   } finally {
     await web?.stop();
-    await dropDatabase(base, dbName);
+    await admin.end();
+    if (!keep) await dropDatabase(base, dbName);
     rmSync(blobDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   }
   if (profileDir) {
     for (const f of readdirSync(profileDir)) print(`CPU profile: ${path.join(profileDir, f)} (${(readFileSync(path.join(profileDir, f)).length / 1e6).toFixed(1)} MB; open in Chrome DevTools)`);
