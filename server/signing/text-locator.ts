@@ -23,6 +23,17 @@ interface RawItem {
   height: number;
 }
 
+type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+
+/**
+ * pdfjs through the host's loader when there is one: bin/vanthu.mjs runs the signing bundle with
+ * vm.Script (for its V8 code cache), and code compiled that way cannot call import() itself.
+ */
+function loadPdfjs(): Promise<Pdfjs> {
+  const host = (globalThis as { __vanthuImportPdfjs?: () => Promise<Pdfjs> }).__vanthuImportPdfjs;
+  return host ? host() : import('pdfjs-dist/legacy/build/pdf.mjs');
+}
+
 /**
  * Text lines of the given pages (default: all, in order). With `lastPageFirst` the pages are read
  * from the end and reading stops at the first page for which `stopWhen` is true: the signature block
@@ -36,7 +47,7 @@ export async function extractLines(
   // pdfjs may transfer/detach the buffer it is given: always hand it a copy.
   // pdfjs (≈ 1 s to load on a busy machine) loads only when text positions are needed: signing an
   // attachment or verifying never does.
-  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const { getDocument } = await loadPdfjs();
   const task = getDocument({ data: new Uint8Array(pdf), isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: 0 });
   const doc = await task.promise;
   try {

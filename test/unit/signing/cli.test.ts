@@ -55,15 +55,18 @@ describe('The vanthu signing commands', function () {
     expect(readFileSync(join(dir, 'a.pdf')).equals(before)).to.equal(true);
   });
 
-  it('runs sign/verify from a cached bundle that is rebuilt when one of its sources changes', async () => {
+  it('runs sign/verify from a cached bundle (with its V8 code cache) that is rebuilt when one of its sources changes', async () => {
     const cache = join(dir, 'cli-cache');
     const env = { VANTHU_CLI_CACHE: cache };
     writeFileSync(join(dir, 'u.pdf'), await makeDecree30Pdf());
     const first = vanthu(['verify', '--in', join(dir, 'u.pdf'), '--json'], env);
     expect(first.status).to.equal(1); // unsigned: not "valid"
     expect(first.stdout).to.include('"verdict":"unsigned"');
-    const bundle = join(cache, 'signing-main.mjs');
+    const bundle = join(cache, 'signing-main.cjs');
     expect(existsSync(bundle)).to.equal(true);
+    // Written when the first run exits, read by the next ones.
+    expect(existsSync(`${bundle}.verify.v8cache`), 'code cache').to.equal(true);
+    const codeCache = statSync(`${bundle}.verify.v8cache`).mtimeMs;
     const inputs = (JSON.parse(readFileSync(join(cache, 'inputs.json'), 'utf8')) as { inputs: [string, string][] }).inputs.map(([p]) => p);
     const source = join(repoRoot, 'server/signing/vn-format.ts');
     expect(inputs).to.include(source);
@@ -71,6 +74,7 @@ describe('The vanthu signing commands', function () {
     const again = vanthu(['verify', '--in', join(dir, 'u.pdf'), '--json'], env);
     expect(again.status).to.equal(1);
     expect(statSync(bundle).mtimeMs, 'fresh bundle reused').to.equal(built);
+    expect(statSync(`${bundle}.verify.v8cache`).mtimeMs, 'code cache accepted, not rewritten').to.equal(codeCache);
     const s = statSync(source);
     utimesSync(source, s.atime, new Date(Date.now() + 2000));
     const rebuilt = vanthu(['verify', '--in', join(dir, 'u.pdf'), '--json'], env);
