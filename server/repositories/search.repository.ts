@@ -362,17 +362,19 @@ export const searchRepository = {
     } catch (e) {
       if (!isTimeout(e)) throw e;
     }
-    // Too slow: either the matches are rare, or the machine was busy. A bounded count through the
-    // trigram indexes tells which, then the right plan runs without a timeout.
-    const dense = (await withPlan(db, 'bitmap', 0, (trx) => this.countUpTo(trx, actor, branch, c, p, SEARCH_TUNING.denseMatches))) >= SEARCH_TUNING.denseMatches;
-    const mode = dense ? 'ordered' : 'bitmap';
-    return withPlan(db, mode, 0, run(mode));
-  },
-
-  async countUpTo(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, p: Phase, cap: number): Promise<number> {
-    const inner = phased(this.filtered(db, actor, branch, c), c, p).select(sql`1`.as('one')).limit(cap);
-    const r = await db.selectFrom(inner.as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
+    // Too slow: either the matches are rare, or the machine was busy. The ids of the matches,
+    // through the trigram indexes and at most denseMatches of them, tell which: fewer means that
+    // is all of them, and the page is their newest (one bitmap, not a count and then the same
+    // bitmap again); as many means matches are common, and the walk runs without a timeout.
+    const cap = SEARCH_TUNING.denseMatches;
+    const ids = await withPlan(db, 'bitmap', 0, (trx) => phased(this.filtered(trx, actor, branch, c), c, p).select('d.id').limit(cap).execute());
+    if (ids.length >= cap) return withPlan(db, 'ordered', 0, run('ordered'));
+    const newest = ids
+      .map((r) => r.id)
+      .sort((x, y) => (BigInt(y) > BigInt(x) ? 1 : BigInt(y) < BigInt(x) ? -1 : 0))
+      .slice(0, limit);
+    if (!newest.length) return [];
+    return db.selectFrom('document as d').select([...SEARCH_COLUMNS]).where('d.id', 'in', newest).orderBy('d.id', 'desc').execute() as Promise<SearchRow[]>;
   },
 
   /** The documents of the branch that match the words and the filters, as conditions on `document as d`. */
