@@ -126,31 +126,48 @@ function spawnNode(name: string, script: string, env: Record<string, string>, no
   return proc;
 }
 
+/** Thrown by a waitFor check to stop waiting at once (e.g. the process being waited for has exited). */
+export class GiveUp extends Error {}
+
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
+    const ok = await check().catch((e: unknown) => {
+      if (e instanceof GiveUp) throw e;
+      return false;
+    });
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** Starts `scripts/start.ts` on a free port and waits until /healthz answers 200. */
+/**
+ * Starts `scripts/start.ts` on a free port and waits until /healthz answers 200. A process that
+ * exits while starting is reported at once; one that found the shared PostgreSQL out of connection
+ * slots (other suites running on the machine) is started again, up to 3 times.
+ */
 export async function startWeb(name: string, env: Record<string, string>, nodeArgs: string[] = [], wrap: string[] = []): Promise<Proc> {
   // A fixed PORT in `env` (an axis node listens where its configuration says) wins over a free one.
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const proc = spawnNode(name, 'scripts/start.ts', { HOST: '127.0.0.1', RUN_WORKERS_IN_WEB: 'false', ...env, PORT: String(port) }, nodeArgs, wrap);
-  proc.url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(async () => {
-      if (proc.child.exitCode !== null) throw new Error(`${name} exited: ${proc.output()}`);
-      return (await fetch(`${proc.url}/healthz`)).status === 200;
-    }, 300_000, `${name} /healthz`);
-  } catch (e) {
-    await proc.stop(1000);
-    throw new Error(`${(e as Error).message}\n${proc.output()}`);
+  for (let attempt = 1; ; attempt++) {
+    const proc = spawnNode(name, 'scripts/start.ts', { HOST: '127.0.0.1', RUN_WORKERS_IN_WEB: 'false', ...env, PORT: String(port) }, nodeArgs, wrap);
+    proc.url = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(async () => {
+        if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new GiveUp(`${name} exited while starting`);
+        return (await fetch(`${proc.url}/healthz`)).status === 200;
+      }, 600_000, `${name} /healthz`);
+      return proc;
+    } catch (e) {
+      await proc.stop(1000);
+      if (e instanceof GiveUp && attempt < 3 && /too many clients/.test(proc.output())) {
+        await new Promise((r) => setTimeout(r, 5000));
+        continue;
+      }
+      throw new Error(`${(e as Error).message}\n${proc.output()}`);
+    }
   }
-  return proc;
 }
 
 export function startWorker(name: string, env: Record<string, string>, wrap: string[] = []): Proc {
@@ -195,6 +212,22 @@ export async function postForm(s: Session, path: string, fields: Record<string, 
     body: new URLSearchParams({ _csrf: s.csrf, ...fields }).toString(),
   });
   return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+}
+
+/** Posts a multipart form (fields and files) as the session; the Response is not read. */
+export async function postMultipart(s: Session, url: string, fields: Record<string, string>, files: { field: string; name: string; type: string; bytes: Uint8Array }[]): Promise<Response> {
+  const form = new FormData();
+  form.append('_csrf', s.csrf);
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const f of files) form.append(f.field, new Blob([f.bytes], { type: f.type }), f.name);
+  return fetch(`${s.base}${url}`, { method: 'POST', body: form, headers: { cookie: s.cookie }, redirect: 'manual' });
+}
+
+/** A new outgoing draft with its PDF (a draft is submitted only with a file); returns its id. */
+export async function createDraftWithPdf(s: Session, subject: string, pdf: Uint8Array): Promise<string> {
+  const res = await postMultipart(s, '/documents/outgoing', { typeCode: 'cong_van', subject }, [{ field: 'files', name: 'du-thao.pdf', type: 'application/pdf', bytes: pdf }]);
+  if (res.status !== 303) throw new Error(`draft "${subject}": ${res.status} ${(await res.text()).slice(0, 300)}`);
+  return /\/documents\/(\d+)/.exec(res.headers.get('location')!)![1]!;
 }
 
 /** A multipart/form-data body built once (autocannon sends raw bodies). */

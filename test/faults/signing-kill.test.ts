@@ -1,5 +1,3 @@
-// NOT YET IN `npm run test:faults`: written, typechecked and linted, but its first run did not complete
-// before the session ended (machine load average 30+). Add it to the test:faults script once it passes.
 // kill -9 a worker in the middle of signing, again and again (issue 8, item 1): 20 drafts of a
 // commune are signed by the leader (passphrase) and then numbered, stamped and sealed by the clerk,
 // through the web process, while the only worker process is killed with SIGKILL whenever a signing
@@ -23,22 +21,15 @@ import { verifyAuditChain } from '../../server/services/audit.service.ts';
 import { booksFor } from '../../server/services/book.service.ts';
 import { makeDecree30Pdf } from '../fixtures/signing/decree30-pdf.ts';
 import { CERTS, PASS } from '../unit/signing/helpers.ts';
-import { BASE_URL, pool, dropDatabase, freshDatabase, login, postForm, startOwnRedis, startWeb, startWorker, waitFor, type OwnRedis, type Proc, type Session } from './cluster.ts';
+import { BASE_URL, GiveUp, pool, dropDatabase, freshDatabase, login, postForm, postMultipart, startOwnRedis, startWeb, startWorker, waitFor, type OwnRedis, type Proc } from './cluster.ts';
 
-const DOCS = 20;
+// FAULTS_SIGNING_DOCS only for a quick look on a loaded machine; the test's claim is about 20.
+const DOCS = Number(process.env.FAULTS_SIGNING_DOCS ?? 20);
 const KILLS = Number(process.env.FAULTS_SIGNING_KILLS ?? 20);
 const KILLS_PER_PHASE = Math.ceil(KILLS / 2);
 
-async function postMultipart(s: Session, url: string, fields: Record<string, string>, files: { field: string; name: string; type: string; bytes: Uint8Array }[]): Promise<Response> {
-  const form = new FormData();
-  form.append('_csrf', s.csrf);
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  for (const f of files) form.append(f.field, new Blob([f.bytes], { type: f.type }), f.name);
-  return fetch(`${s.base}${url}`, { method: 'POST', body: form, headers: { cookie: s.cookie }, redirect: 'manual' });
-}
-
 describe('kill -9 of the worker in the middle of signing', function () {
-  this.timeout(900_000);
+  this.timeout(2_400_000);
   const dbName = `vanthu_signkill_${process.pid}`;
   let redis: OwnRedis | undefined;
   let web: Proc | undefined;
@@ -49,12 +40,21 @@ describe('kill -9 of the worker in the middle of signing', function () {
   let kills = 0;
 
   const startTheWorker = async () => {
-    worker = startWorker(`worker-${kills}`, { ...env, LOG_LEVEL: 'info' });
-    const w = worker;
-    await waitFor(async () => {
-      if (w.child.exitCode !== null) throw new Error(`worker exited: ${w.output()}`);
-      return w.output().includes('workers started');
-    }, 180_000, 'the worker to start');
+    for (let attempt = 1; ; attempt++) {
+      worker = startWorker(`worker-${kills}`, { ...env, LOG_LEVEL: 'info' });
+      const w = worker;
+      try {
+        await waitFor(async () => {
+          if (w.child.exitCode !== null) throw new GiveUp(`worker exited: ${w.output()}`);
+          return w.output().includes('workers started');
+        }, 600_000, 'the worker to start');
+        return;
+      } catch (e) {
+        // The machine's PostgreSQL out of connection slots (other suites): start it again.
+        if (!(e instanceof GiveUp) || attempt >= 3 || !/too many clients/.test(w.output())) throw e;
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    }
   };
 
   /** Kills the worker whenever a signing step is in flight, `times` times, until `done()` says stop. */
@@ -129,6 +129,9 @@ describe('kill -9 of the worker in the middle of signing', function () {
     });
     const stateOf = async (id: string) => (await db!.selectFrom('document').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
     const inFlightFor = async (id: string, kind: 'leader' | 'agency') => !!(await db!.selectFrom('signingRequest').select('id').where('documentId', '=', id).where('kind', '=', kind).where('status', 'in', ['preparing', 'prepared', 'signed']).executeTakeFirst());
+    // What the signing requests of a document went through, for a failure message.
+    const historyOf = async (id: string) =>
+      (await db!.selectFrom('signingRequest').select(['kind', 'status', 'error']).where('documentId', '=', id).orderBy('id').execute()).map((r) => `${r.kind}:${r.status}${r.error ? ` (${r.error.slice(0, 80)})` : ''}`).join('; ');
     const doneFor = async (id: string, kind: 'leader' | 'agency') => !!(await db!.selectFrom('signingRequest').select('id').where('documentId', '=', id).where('kind', '=', kind).where('status', '=', 'done').executeTakeFirst());
 
     // Phase 1: the leader signs each document, trying again after a failure, while the worker dies.
@@ -136,7 +139,7 @@ describe('kill -9 of the worker in the middle of signing', function () {
     let signingOver = false;
     const signKiller = killer(KILLS_PER_PHASE, () => signingOver);
     await pool(ids, 3, async (id) => {
-      const until = Date.now() + 600_000;
+      const until = Date.now() + 1_200_000;
       while (Date.now() < until) {
         const state = await stateOf(id);
         if (state === 'signed') return;
@@ -146,7 +149,7 @@ describe('kill -9 of the worker in the middle of signing', function () {
         }
         await new Promise((r) => setTimeout(r, 500));
       }
-      expect.fail(`document ${id} never signed: ${await stateOf(id)}`);
+      expect.fail(`document ${id} never signed: ${await stateOf(id)}; requests: ${await historyOf(id)}`);
     });
     signingOver = true;
     const signKills = await signKiller;
@@ -158,7 +161,7 @@ describe('kill -9 of the worker in the middle of signing', function () {
     const book = (await booksFor(db!, commune.id, 'outgoing'))[0]!;
     const numberKiller = killer(KILLS_PER_PHASE, () => numberingOver);
     await pool(ids, 3, async (id) => {
-      const until = Date.now() + 600_000;
+      const until = Date.now() + 1_200_000;
       while (Date.now() < until) {
         const state = await stateOf(id);
         if (state === 'numbered' && (await doneFor(id, 'agency'))) return;
@@ -169,7 +172,7 @@ describe('kill -9 of the worker in the middle of signing', function () {
         }
         await new Promise((r) => setTimeout(r, 500));
       }
-      expect.fail(`document ${id} never numbered and sealed: ${await stateOf(id)}`);
+      expect.fail(`document ${id} never numbered and sealed: ${await stateOf(id)}; requests: ${await historyOf(id)}`);
     });
     numberingOver = true;
     const numberKills = await numberKiller;
