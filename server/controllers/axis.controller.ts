@@ -38,7 +38,7 @@ export function axisController(ctx: AppContext) {
   return {
     async overview(_req: Request, res: Response) {
       const model = await axisOverview(ctx);
-      res.render('pages/axis/index', { title: 'Trục liên thông', ...model });
+      res.render('axis/index', { title: 'Trục liên thông', ...model });
     },
   };
 }

@@ -90,6 +90,17 @@ describe('administration pages over HTTP', function () {
     expect((await verifyAuditChain(t.ctx.db)).ok).to.equal(true);
   });
 
+  it('shows the axis overview (Trục liên thông) to clerks and administrators only', async () => {
+    // No node configured in this test app: the page still renders and says so, rather than failing.
+    const clerk = await loginAs(t.app, 'tinh.vanthu');
+    const page = await clerk.get('/axis').expect(200);
+    expect(page.text).to.contain('Trục liên thông');
+    await (await loginAs(t.app, 'quantri')).get('/axis').expect(200);
+    const specialist = await loginAs(t.app, 'tinh.chuyenvien');
+    const refused = await specialist.get('/axis');
+    expect(refused.status).to.equal(403);
+  });
+
   it('answers unknown ids with 404 rather than another agency’s data', async () => {
     const admin = await loginAs(t.app, 'quantri');
     await admin.get('/admin/agencies/999999').expect(404);
