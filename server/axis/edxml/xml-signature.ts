@@ -2,7 +2,7 @@
 // edXMLHeader/Signature). One Reference with URI="" covers the whole document (header, manifest and
 // AttachmentEncoded), so changing any header field or any attachment breaks it. Algorithms follow
 // circular 15/2025/TT-BKHCN via DOMAIN.md §4: RSA ≥ 2048 with SHA-256 or stronger, never SHA-1.
-import { X509Certificate, createHash, createPrivateKey, randomBytes, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, randomBytes, timingSafeEqual, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { Document, Element, Node as XmlNode, Text } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { AppError } from '../../errors.ts';
@@ -126,10 +126,6 @@ function findChildren(el: Element | null | undefined, ns: string, name: string):
   return out;
 }
 
-/** Where the standard puts the signature: edXML/edXMLEnvelope/edXMLHeader. */
-const HEADER_XPATH =
-  "/*[local-name()='edXML']/*[local-name()='edXMLEnvelope']/*[local-name()='edXMLHeader']";
-
 /**
  * Sign a built package (enveloped XMLDSig, RSA-SHA256, SHA-256 digest, exclusive C14N) and return the
  * signed XML. The package must not be signed already.
@@ -148,11 +144,60 @@ export function signPackage(xml: string, opts: SignPackageOptions): string {
       throw new AppError('conflict', 'Gói tin edXML đã có chữ ký; không ký chồng.');
     }
   }
+  const { key, cert, certBodies } = signingIdentity(opts);
+  const now = Date.now();
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
+    throw new AppError('validation', `Chứng thư số không còn hiệu lực (${cert.validFrom} – ${cert.validTo}).`);
+  }
+  const sha512 = opts.algorithm === 'rsa-sha512';
+  // What xml-crypto's SignedXml produced for this one shape (enveloped + exclusive C14N over
+  // URI="", appended to edXMLHeader), computed directly: the digest is the same exclusive canonical
+  // form the verifier checks (big Base64 text nodes hashed beside the canonicaliser, see
+  // envelopedDigest), and SignedInfo is written in its canonical form, so the text signed is the
+  // text in the package. The general verifier (xml-crypto) accepts it; a unit test holds both.
+  const digest = envelopedDigest(root, null, sha512 ? 'sha512' : 'sha256').toString('base64');
+  const signedInfo =
+    `<SignedInfo xmlns="${XMLDSIG_NS}"><CanonicalizationMethod Algorithm="${ALG.excC14n}"></CanonicalizationMethod>` +
+    `<SignatureMethod Algorithm="${sha512 ? ALG.rsaSha512 : ALG.rsaSha256}"></SignatureMethod>` +
+    `<Reference URI=""><Transforms><Transform Algorithm="${ALG.enveloped}"></Transform><Transform Algorithm="${ALG.excC14n}"></Transform></Transforms>` +
+    `<DigestMethod Algorithm="${sha512 ? ALG.sha512 : ALG.sha256}"></DigestMethod><DigestValue>${digest}</DigestValue></Reference></SignedInfo>`;
+  const value = cryptoSign(sha512 ? 'sha512' : 'sha256', Buffer.from(signedInfo, 'utf8'), key).toString('base64');
+  // In the package, as xml-crypto wrote it: empty elements closed short, the namespace inherited
+  // from Signature (exclusive C14N gives back exactly `signedInfo`).
+  const signedInfoInPackage = signedInfo.replace(` xmlns="${XMLDSIG_NS}"`, '').replace(/<(\w+) Algorithm="([^"]*)"><\/\1>/g, '<$1 Algorithm="$2"/>');
+  const signature =
+    `<Signature xmlns="${XMLDSIG_NS}">${signedInfoInPackage}<SignatureValue>${value}</SignatureValue><KeyInfo>` +
+    // Subject name as in the official samples, then the signer's certificate and its chain.
+    `<X509Data><X509SubjectName>${escapeXml(oneLineName(cert.subject))}</X509SubjectName>` +
+    certBodies.map((b) => `<X509Certificate>${b}</X509Certificate>`).join('') +
+    '</X509Data></KeyInfo></Signature>';
+  // Appended as the last child of edXMLHeader: its end tag must be found exactly once in the text
+  // (a comment or CDATA quoting it would make the place ambiguous; refused rather than guessed).
+  const endTag = `</${header.tagName}>`;
+  const at = text.indexOf(endTag);
+  if (at < 0 || text.indexOf(endTag, at + endTag.length) >= 0) {
+    throw new AppError('validation', 'Không ký được: không xác định được vị trí kết thúc của edXMLHeader.');
+  }
+  return text.slice(0, at) + signature + text.slice(at);
+}
+
+/**
+ * Key and certificates of a signing identity, read and checked once per PEM pair (every status
+ * receipt of an agency is signed with the same pair; parsing the PEM and matching key and
+ * certificate cost more than the signature itself). Validity in time is checked on every call.
+ */
+const identities = new Map<string, { key: KeyObject; cert: X509Certificate; certBodies: string[] }>();
+function signingIdentity(opts: SignPackageOptions): { key: KeyObject; cert: X509Certificate; certBodies: string[] } {
+  const keyText = typeof opts.keyPem === 'string' ? opts.keyPem : opts.keyPem.toString('utf8');
+  const certText = typeof opts.certPem === 'string' ? opts.certPem : opts.certPem.toString('utf8');
+  const id = `${keyText}\u0000${certText}`;
+  const known = identities.get(id);
+  if (known) return known;
   let key: KeyObject;
   let certs: X509Certificate[];
   try {
-    key = createPrivateKey(opts.keyPem);
-    certs = splitPemCertificates(opts.certPem);
+    key = createPrivateKey(keyText);
+    certs = splitPemCertificates(certText);
   } catch (e) {
     throw new AppError('validation', 'Không đọc được khóa bí mật hoặc chứng thư số (PEM).', {
       cause: e instanceof Error ? e.message : String(e),
@@ -164,30 +209,7 @@ export function signPackage(xml: string, opts: SignPackageOptions): string {
   if (!cert.checkPrivateKey(key)) {
     throw new AppError('validation', 'Khóa bí mật không khớp với chứng thư số.');
   }
-  const now = Date.now();
-  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
-    throw new AppError('validation', `Chứng thư số không còn hiệu lực (${cert.validFrom} – ${cert.validTo}).`);
-  }
-  const certBodies = certs.map((c) => c.raw.toString('base64'));
-  const sig = new SignedXml({
-    privateKey: key.export({ format: 'pem', type: 'pkcs8' }),
-    signatureAlgorithm: opts.algorithm === 'rsa-sha512' ? ALG.rsaSha512 : ALG.rsaSha256,
-    canonicalizationAlgorithm: ALG.excC14n,
-    // Subject name as in the official samples, then the signer's certificate and its chain.
-    getKeyInfoContent: () =>
-      `<X509Data><X509SubjectName>${escapeXml(oneLineName(cert.subject))}</X509SubjectName>` +
-      certBodies.map((b) => `<X509Certificate>${b}</X509Certificate>`).join('') +
-      '</X509Data>',
-  });
-  sig.addReference({
-    xpath: '/*',
-    uri: '',
-    isEmptyUri: true,
-    transforms: [ALG.enveloped, ALG.excC14n],
-    digestAlgorithm: opts.algorithm === 'rsa-sha512' ? ALG.sha512 : ALG.sha256,
-  });
-  sig.computeSignature(text, { location: { reference: HEADER_XPATH, action: 'append' } });
-  return sig.getSignedXml();
+  return remember(identities, id, { key, cert, certBodies: certs.map((c) => c.raw.toString('base64')) }, 32);
 }
 
 const hasElementChild = (el: Element | undefined): boolean => {
@@ -208,7 +230,7 @@ const ESCAPED_IN_TEXT = /[&<>\r]/;
  * text, without the canonicaliser building and copying a string of the whole attachment (most of
  * the cost of verifying a package with a 200 KB PDF). The DOM is restored before returning.
  */
-function envelopedDigest(root: Element, sigEl: Element, algorithm: 'sha256' | 'sha512'): Buffer {
+function envelopedDigest(root: Element, sigEl: Element | null, algorithm: 'sha256' | 'sha512'): Buffer {
   const hash = createHash(algorithm);
   withoutSignature(root, sigEl, (canonical, swapped) => {
     let pos = 0;
@@ -232,11 +254,11 @@ function canonicalWithoutSignature(root: Element, sigEl: Element): string {
   return out;
 }
 
-function withoutSignature(root: Element, sigEl: Element, use: (canonical: string, swapped: { marker: string; data: string }[]) => void, swapBig: boolean): void {
-  const parent = sigEl.parentNode!;
-  const next = sigEl.nextSibling;
+function withoutSignature(root: Element, sigEl: Element | null, use: (canonical: string, swapped: { marker: string; data: string }[]) => void, swapBig: boolean): void {
+  const parent = sigEl?.parentNode ?? null;
+  const next = sigEl?.nextSibling ?? null;
   const swapped: { node: Text; marker: string; data: string }[] = [];
-  parent.removeChild(sigEl);
+  if (sigEl) parent!.removeChild(sigEl);
   try {
     if (swapBig) {
       const nonce = randomBytes(16).toString('hex');
@@ -257,7 +279,7 @@ function withoutSignature(root: Element, sigEl: Element, use: (canonical: string
     use(canonical, swapped);
   } finally {
     for (const s of swapped) s.node.data = s.data;
-    parent.insertBefore(sigEl, next);
+    if (sigEl) parent!.insertBefore(sigEl, next);
   }
 }
 

@@ -112,6 +112,23 @@ describe('edXML package signature (XMLDSig, RSA-SHA256)', function () {
     expect(verifyPackageSignature(s).valid).to.equal(true);
   });
 
+  it('signs what xml-crypto accepts, with SHA-256 and SHA-512, documents and status packages alike', async function () {
+    const doc = await buildDocumentPackage(sampleDocument());
+    const status = buildStatusPackage(sampleStatus('03'));
+    for (const algorithm of ['rsa-sha256', 'rsa-sha512'] as const) {
+      for (const xml of [doc, status]) {
+        const s = signPackage(xml, { ...agency, algorithm });
+        const general = verifyPackageSignature(s, { generalVerifier: true });
+        expect(general.valid, `${algorithm}: ${general.reason}`).to.equal(true);
+        expect(general.signatureMethod).to.match(algorithm === 'rsa-sha512' ? /rsa-sha512$/ : /rsa-sha256$/);
+        // The same identity again (its key is read once): another package, its own valid signature.
+        const other = signPackage(xml.replace('UBND Tỉnh Nghệ An', 'UBND tỉnh Nghệ An'), { ...agency, algorithm });
+        expect(other).to.not.equal(s);
+        expect(verifyPackageSignature(other, { generalVerifier: true }).valid).to.equal(true);
+      }
+    }
+  });
+
   it('is trusted when the certificate is one of the configured roots or chains to one through the KeyInfo', function () {
     expect(verifyPackageSignature(signed, { trustRoots: [agency.certPem] })).to.deep.include({ valid: true, trusted: true });
     const root = makeIdentity({ commonName: 'RootCA thử nghiệm', ca: true });
