@@ -204,6 +204,23 @@ export function peekPackage(xml: string): { from: string | null; documentId: str
   return { from, documentId: documentId ? unescapeXml(documentId) : null, businessType: status ? `status:${status}` : `doc:${type ?? '0'}` };
 }
 
+/**
+ * The text before the attachments (where QCVN 102:2016 puts every header field): the key is read
+ * from it without decoding the Base64 attachments into a string; the full, strict decode happens
+ * once, in the signature check, and the key is compared with the signed content afterwards.
+ */
+function headOf(bytes: Buffer): string {
+  const end = Math.min(bytes.length, 200_000);
+  const nameChar = (c: number | undefined) => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2d || c === 0x2e);
+  // The start tag `<AttachmentEncoded` or `<prefix:AttachmentEncoded` (text cannot hold a raw `<`).
+  for (let at = bytes.indexOf('AttachmentEncoded'); at > 0 && at < end; at = bytes.indexOf('AttachmentEncoded', at + 1)) {
+    let i = at - 1;
+    if (bytes[i] === 0x3a) for (i--; i >= 0 && i > at - 64 && nameChar(bytes[i]); ) i--;
+    if (i >= 0 && bytes[i] === 0x3c) return bytes.toString('utf8', 0, i);
+  }
+  return bytes.toString('utf8', 0, end);
+}
+
 const unescapeXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 
 class Refusal extends Error {}
@@ -329,8 +346,7 @@ function pdfVerdictsOf(node: AxisNode): TtlCache<Awaited<ReturnType<typeof verif
 export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promise<ReceiveResult> {
   const node = axisNodeOf(ctx);
   if (!node) throw new AppError('unavailable', 'Nút trục liên thông chưa được cấu hình.');
-  const xml = a.bytes.toString('utf8');
-  const key = peekPackage(xml);
+  const key = peekPackage(headOf(a.bytes));
   const sha = sha256Hex(a.bytes);
   const table = routeTableOf(node);
   const refuse = async (reason: string): Promise<ReceiveResult> => {
