@@ -6,6 +6,10 @@ import type { AxisInboxRow, AxisInboxTable, AxisOutboxRow, AxisOutboxTable } fro
 
 export const AXIS_NOTIFY_CHANNEL = 'axis_outbox';
 
+/** An inbox row without the package bytes (read only to re-verify a stored package: `inboxPackage`). */
+export type AxisInboxEntry = Omit<AxisInboxRow, 'package'>;
+const INBOX_ENTRY = ['id', 'receiptId', 'senderCode', 'edxmlDocumentId', 'businessType', 'recipientCode', 'packageSha256', 'trace', 'fromNode', 'state', 'reason', 'agencyId', 'documentId', 'receivedAt', 'claimedAt', 'processedAt'] as const satisfies readonly (keyof AxisInboxEntry)[];
+
 export const axisRepository = {
   /** Remembers a signed request; false when it was seen already (a replay inside the window). */
   async rememberRequest(db: Executor, peer: string, requestId: string): Promise<boolean> {
@@ -116,36 +120,47 @@ export const axisRepository = {
   },
 
   /** Insert, or return the row already stored under the same key (redelivery). */
-  async insertInbox(db: Executor, row: Insertable<AxisInboxTable>): Promise<{ row: AxisInboxRow; created: boolean }> {
+  async insertInbox(db: Executor, row: Insertable<AxisInboxTable>): Promise<{ row: AxisInboxEntry; created: boolean }> {
+    // The package goes in once; it is not sent back (returning it would copy every byte again).
     const inserted = await db
       .insertInto('axisInbox')
       .values(row)
       .onConflict((oc) => oc.constraint('axis_inbox_key').doNothing())
-      .returningAll()
+      .returning(INBOX_ENTRY)
       .executeTakeFirst();
     if (inserted) return { row: inserted, created: true };
-    const existing = await db
-      .selectFrom('axisInbox')
-      .selectAll()
-      .where('senderCode', '=', row.senderCode)
-      .where('edxmlDocumentId', '=', row.edxmlDocumentId)
-      .where('businessType', '=', row.businessType)
-      .where('recipientCode', '=', row.recipientCode)
-      .executeTakeFirstOrThrow();
+    const existing = await axisRepository.inboxByKey(db, row);
+    if (!existing) throw new Error('axis inbox row vanished between the insert and the read');
     return { row: existing, created: false };
+  },
+
+  /** The inbox row of (sender, DocumentId, business type, recipient), without its package. */
+  inboxByKey(db: Executor, k: { senderCode: string; edxmlDocumentId: string; businessType: string; recipientCode: string }): Promise<AxisInboxEntry | undefined> {
+    return db
+      .selectFrom('axisInbox')
+      .select(INBOX_ENTRY)
+      .where('senderCode', '=', k.senderCode)
+      .where('edxmlDocumentId', '=', k.edxmlDocumentId)
+      .where('businessType', '=', k.businessType)
+      .where('recipientCode', '=', k.recipientCode)
+      .executeTakeFirst();
   },
 
   findInbox(db: Executor, id: string): Promise<AxisInboxRow | undefined> {
     return db.selectFrom('axisInbox').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
-  claimInbox(db: Executor, id: string, staleMs: number): Promise<AxisInboxRow | undefined> {
+  async inboxPackage(db: Executor, id: string): Promise<Buffer> {
+    return (await db.selectFrom('axisInbox').select('package').where('id', '=', id).executeTakeFirstOrThrow()).package;
+  },
+
+  claimInbox(db: Executor, id: string, staleMs: number): Promise<AxisInboxEntry | undefined> {
     return db
       .updateTable('axisInbox')
       .set({ state: 'processing', claimedAt: sql<Date>`now()` })
       .where('id', '=', id)
       .where((eb) => eb.or([eb('state', '=', 'stored'), eb.and([eb('state', '=', 'processing'), eb('claimedAt', '<', sql<Date>`now() - ${`${staleMs} milliseconds`}::interval`)])]))
-      .returningAll()
+      .returning(INBOX_ENTRY)
       .executeTakeFirst();
   },
 
@@ -164,10 +179,10 @@ export const axisRepository = {
   },
 
   /** The document inbox row (business type new/replace/update) of a package, processed or not. */
-  documentInbox(db: Executor, senderCode: string, edxmlDocumentId: string, recipientCode: string): Promise<AxisInboxRow[]> {
+  documentInbox(db: Executor, senderCode: string, edxmlDocumentId: string, recipientCode: string): Promise<AxisInboxEntry[]> {
     return db
       .selectFrom('axisInbox')
-      .selectAll()
+      .select(INBOX_ENTRY)
       .where('senderCode', '=', senderCode)
       .where('edxmlDocumentId', '=', edxmlDocumentId)
       .where('recipientCode', '=', recipientCode)

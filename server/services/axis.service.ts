@@ -5,7 +5,7 @@
 // step is idempotent (a redelivered package or a re-run job changes nothing).
 import type { AppContext } from '../app-context.ts';
 import type { Executor } from '../db/database.ts';
-import type { AxisInboxRow, AxisOutboxRow } from '../db/tables/axis.tables.ts';
+import type { AxisOutboxRow } from '../db/tables/axis.tables.ts';
 import type { DocumentRow } from '../db/types.ts';
 import type { Actor } from '../domain/actor.ts';
 import { AppError } from '../errors.ts';
@@ -21,7 +21,7 @@ import { sha256Hex } from '../axis/request-signing.ts';
 import { verifyPdf } from '../signing/index.ts';
 import { agencyRepository } from '../repositories/agency.repository.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
-import { axisRepository } from '../repositories/axis.repository.ts';
+import { axisRepository, type AxisInboxEntry } from '../repositories/axis.repository.ts';
 import { appendAudit } from './audit.service.ts';
 import { recordTransition } from './document-transition.ts';
 import { receiveIncoming } from './incoming.service.ts';
@@ -209,6 +209,8 @@ export function peekPackage(xml: string): { from: string | null; documentId: str
  * from it without decoding the Base64 attachments into a string; the full, strict decode happens
  * once, in the signature check, and the key is compared with the signed content afterwards.
  */
+export const peekPackageBytes = (bytes: Buffer) => peekPackage(headOf(bytes));
+
 function headOf(bytes: Buffer): string {
   const end = Math.min(bytes.length, 200_000);
   const nameChar = (c: number | undefined) => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2d || c === 0x2e);
@@ -346,7 +348,7 @@ function pdfVerdictsOf(node: AxisNode): TtlCache<Awaited<ReturnType<typeof verif
 export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promise<ReceiveResult> {
   const node = axisNodeOf(ctx);
   if (!node) throw new AppError('unavailable', 'Nút trục liên thông chưa được cấu hình.');
-  const key = peekPackage(headOf(a.bytes));
+  const key = peekPackageBytes(a.bytes);
   const sha = sha256Hex(a.bytes);
   const table = routeTableOf(node);
   const refuse = async (reason: string): Promise<ReceiveResult> => {
@@ -413,14 +415,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
   }
 
   // Addressed to an agency of this node. A redelivery is answered from the inbox before any work.
-  const prior = await ctx.db
-    .selectFrom('axisInbox')
-    .selectAll()
-    .where('senderCode', '=', key.from)
-    .where('edxmlDocumentId', '=', key.documentId)
-    .where('businessType', '=', key.businessType!)
-    .where('recipientCode', '=', a.recipientCode)
-    .executeTakeFirst();
+  const prior = await axisRepository.inboxByKey(ctx.db, { senderCode: key.from, edxmlDocumentId: key.documentId, businessType: key.businessType!, recipientCode: a.recipientCode });
   if (prior) return answerPrior(ctx, node, prior, sha);
   let checked: Checked;
   try {
@@ -450,7 +445,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
   return { outcome: 'accepted', receiptId: res.row.receiptId };
 }
 
-async function answerPrior(ctx: AppContext, node: AxisNode, prior: AxisInboxRow, sha: string): Promise<ReceiveResult> {
+async function answerPrior(ctx: AppContext, node: AxisNode, prior: AxisInboxEntry, sha: string): Promise<ReceiveResult> {
   if (prior.packageSha256 !== sha) {
     // Same (sender, DocumentId, business type, recipient) with other content: a replay or a forgery.
     const reason = 'Gói tin khác nội dung nhưng trùng khóa (bên gửi, DocumentId, nghiệp vụ) với gói đã nhận: phát lại bị từ chối.';
@@ -512,8 +507,8 @@ function metadataOf(p: ParsedDocumentPackage): Record<string, unknown> {
 }
 
 /** Re-reads a stored package (after a restart): verified again, then parsed from the signed content. */
-async function reparse(node: AxisNode, row: AxisInboxRow): Promise<ParsedEdxml> {
-  const v = verifyPackageSignature(row.package, { trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: node.settings.maxPackageBytes } });
+async function reparse(ctx: AppContext, node: AxisNode, row: AxisInboxEntry): Promise<ParsedEdxml> {
+  const v = verifyPackageSignature(await axisRepository.inboxPackage(ctx.db, row.id), { trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: node.settings.maxPackageBytes } });
   if (!v.valid || !(v.document || v.signedContent)) throw new AppError('validation', `Gói tin đã lưu không còn hợp lệ: ${v.reason}`);
   return parseSigned(node, v);
 }
@@ -535,7 +530,7 @@ export async function processInbox(ctx: AppContext, inboxId: string, parsed?: Pa
   const row = await axisRepository.claimInbox(ctx.db, inboxId, STALE_PROCESSING_MS);
   if (!row) return 'skipped';
   try {
-    const p = parsed ?? (await reparse(node, row));
+    const p = parsed ?? (await reparse(ctx, node, row));
     if (p.kind === 'document') await applyDocument(ctx, row, p);
     else await applyStatus(ctx, node, row, p.package.MessageHeader.StatusCode, p.package.MessageHeader.Description ?? '', edxmlTimestampToDate(p.package.MessageHeader.Timestamp));
     return 'processed';
@@ -551,7 +546,7 @@ export async function processInbox(ctx: AppContext, inboxId: string, parsed?: Pa
   }
 }
 
-async function rejectStored(ctx: AppContext, row: AxisInboxRow, reason: string): Promise<void> {
+async function rejectStored(ctx: AppContext, row: AxisInboxEntry, reason: string): Promise<void> {
   ctx.logger.warn({ inboxId: row.id, from: row.senderCode, documentId: row.edxmlDocumentId, reason }, 'axis: stored package refused while processing');
   const ids = await ctx.db.transaction().execute(async (trx) => {
     await axisRepository.updateInbox(trx, row.id, { state: 'rejected', reason: reason.slice(0, 2000), processedAt: deploymentNow() });
@@ -566,12 +561,12 @@ async function rejectStored(ctx: AppContext, row: AxisInboxRow, reason: string):
   await enqueueAxis(ctx, { outbox: ids }, { now: true });
 }
 
-async function markProcessed(trx: Executor, row: AxisInboxRow, documentId: string | null, action: string): Promise<void> {
+async function markProcessed(trx: Executor, row: AxisInboxEntry, documentId: string | null, action: string): Promise<void> {
   await axisRepository.updateInbox(trx, row.id, { state: 'processed', processedAt: deploymentNow(), documentId });
   await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: row.agencyId, action, entityType: 'axis_inbox', entityId: row.id, after: { documentId, from: row.senderCode, edxmlDocumentId: row.edxmlDocumentId, type: row.businessType } });
 }
 
-async function applyDocument(ctx: AppContext, row: AxisInboxRow, p: ParsedDocumentPackage): Promise<void> {
+async function applyDocument(ctx: AppContext, row: AxisInboxEntry, p: ParsedDocumentPackage): Promise<void> {
   const agencyId = row.agencyId!;
   const h = p.package.MessageHeader;
   const type = p.package.TraceHeaderList?.Bussiness?.BussinessDocType ?? 0;
@@ -619,7 +614,7 @@ async function applyDocument(ctx: AppContext, row: AxisInboxRow, p: ParsedDocume
  * we hold. `sentAt` is the package's Timestamp — the recipient's time of the step, on its clock — and
  * is stored beside our own arrival time (updated_at), never instead of it.
  */
-async function applyStatus(ctx: AppContext, node: AxisNode, row: AxisInboxRow, code: string, description: string, sentAt: Date | null = null): Promise<void> {
+async function applyStatus(ctx: AppContext, node: AxisNode, row: AxisInboxEntry, code: string, description: string, sentAt: Date | null = null): Promise<void> {
   if (code === '13') {
     await applyRecallRequest(ctx, row, description);
     return;
@@ -652,7 +647,7 @@ async function applyStatus(ctx: AppContext, node: AxisNode, row: AxisInboxRow, c
  * Thu hồi (13): a copy not yet registered is withdrawn (returned, 15); a copy already registered
  * stays in the book and the clerk is told (16, with the số đến), as the book is gapless.
  */
-async function applyRecallRequest(ctx: AppContext, row: AxisInboxRow, reason: string): Promise<void> {
+async function applyRecallRequest(ctx: AppContext, row: AxisInboxEntry, reason: string): Promise<void> {
   const docRows = await axisRepository.documentInbox(ctx.db, row.senderCode, row.edxmlDocumentId, row.recipientCode);
   for (const d of docRows) if (d.state === 'stored' || d.state === 'processing') await processInbox(ctx, d.id).catch(() => undefined);
   const outbox = await ctx.db.transaction().execute(async (trx) => {
