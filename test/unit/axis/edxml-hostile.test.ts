@@ -3,7 +3,9 @@
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
+import yazl from 'yazl';
 import { AppError } from '../../../server/errors.ts';
 import { buildDocumentPackage, buildStatusPackage, parseEdxml, type ParseOptions } from '../../../server/axis/edxml/index.ts';
 import { zipSingleFile } from '../../../server/axis/edxml/edxml-attachments.ts';
@@ -47,6 +49,19 @@ const withAttachments = (xml: string, inner: string): string =>
   edit(xml, /<AttachmentEncoded>[\s\S]*<\/AttachmentEncoded>/, `<AttachmentEncoded>${inner}</AttachmentEncoded>`);
 
 /** A zip whose single entry is `size` zero bytes: a few KB on the wire, `size` bytes inflated. */
+/** A zip whose one entry is stored (method 0), as some systems send already-compressed PDFs. */
+function storedZip(name: string, content: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(content, name, { compress: false });
+    zip.end();
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('error', reject);
+    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
 async function zeroBomb(size: number): Promise<string> {
   return (await zipSingleFile('bom.pdf', Buffer.alloc(size))).toString('base64');
 }
@@ -150,6 +165,18 @@ describe('edXML hostile packages', function () {
       limits: { maxAttachmentBytes: 1024 * 1024 },
     });
     expect(['zip', 'zip_bomb']).to.include((e.details as { reason?: string }).reason);
+  });
+
+  it('reads a stored (uncompressed) entry as it is, and refuses one over the limit', async function () {
+    const content = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(300_000, 0x41)]);
+    const stored = await storedZip('a.pdf', content);
+    expect(stored.readUInt16LE(8), 'compression method of the entry').to.equal(0);
+    const xml = withAttachments(doc, attachmentXml('cid:1', 'a.pdf', stored.toString('base64')));
+    const parsed = await parseEdxml(xml, { includeContent: true });
+    expect(parsed.attachments[0]!.content!.equals(content)).to.equal(true);
+    expect(parsed.attachments[0]!.sha256).to.equal(createHash('sha256').update(content).digest('hex'));
+    const e = await expectRefused(xml, { limits: { maxAttachmentBytes: 100_000 } });
+    expect(e.code).to.equal('too_large');
   });
 
   it('refuses Base64 content larger than the package limit', async function () {
