@@ -201,15 +201,18 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
   it('refuses the same signed request replayed inside the clock window, and forgets it after the window', async () => {
     const xml = await signed(model());
     const date = new Date().toISOString();
-    const first = await post(xml, { date });
+    // One trace for every post: the helper's default carries a per-second timestamp, and a replay
+    // that crossed a second boundary (a slow first request) would be a different signed request.
+    const trace = [{ OrganId: CODES.province, Timestamp: toEdxmlTimestamp(new Date()) }];
+    const first = await post(xml, { date, trace });
     expect(first.status, first.text).to.equal(200);
     const inboxBefore = await count('axisInbox');
-    const replay = await post(xml, { date });
+    const replay = await post(xml, { date, trace });
     expect(replay.status).to.equal(401);
     expect(replay.body.reason).to.match(/phát lại/);
     expect(await count('axisInbox')).to.equal(inboxBefore);
     // A genuine retry is signed again (new date): the same receipt id, as for any redelivery.
-    const retry = await post(xml, { date: new Date(Date.now() + 1).toISOString() });
+    const retry = await post(xml, { date: new Date(Date.now() + 1).toISOString(), trace });
     expect(retry.status).to.equal(200);
     expect(retry.body.receiptId).to.equal(first.body.receiptId);
     // The sweep forgets requests older than twice the window; they would fail the date check anyway.
