@@ -210,14 +210,9 @@ function criteriaFilter<Q extends SelectQueryBuilder<DocumentD, 'd', object>>(qu
  * person's own documents: the first walks their rows of document_access backwards (one walk per
  * principal: the person, their units, the units they head); the second intersects the trigram
  * bitmap with the GIN index of document.access_keys. Both are bounded by what the person sees
- * (tens of thousands of documents at most), not by the agency's million. There the choice is not
- * timed but counted, so a busy machine does not change the plan: each walk looks at no more than
- * narrowWalkBudget of the person's documents (~4 buffers each). If a walk reaches its budget before
- * a page of matches, fewer than one in budget/page of the person's documents match, and the bitmap
- * reads at most that share of them: either way a few thousand buffers, where a timed walk under
- * load fell back to bitmaps of 40,000-70,000 buffers for common words (a head of unit, 33,000 documents).
+ * (tens of thousands of documents at most), not by the agency's million.
  */
-export const SEARCH_TUNING = { orderedTimeoutMs: 40, narrowWalkBudget: 400, denseMatches: 2_000 };
+export const SEARCH_TUNING = { orderedTimeoutMs: 40, narrowOrderedTimeoutMs: 15, denseMatches: 2_000 };
 
 type PlanMode = 'bitmap' | 'ordered';
 
@@ -227,10 +222,6 @@ async function withPlan<T>(db: Executor, mode: PlanMode, timeoutMs: number, fn: 
     // cost, which would otherwise make PostgreSQL spend ~300 ms compiling the query with JIT.
     await sql`set local jit = off`.execute(trx);
     if (mode === 'bitmap') {
-      // A bitmap over more than work_mem (4 MB by default) turns lossy: whole heap pages, every
-      // row rechecked (tens of thousands of buffers for a common trigram ANDed with a person's
-      // access keys). A bitmap of this whole table fits in ~10 MB.
-      await sql`set local work_mem = '16MB'`.execute(trx);
       await sql`set local enable_indexscan = off`.execute(trx);
       await sql`set local enable_seqscan = off`.execute(trx);
     } else {
@@ -352,16 +343,14 @@ export const searchRepository = {
     // LOCAL of ours), the same for people, the planner alone for agencies seen whole.
     if (narrow && (!c.foldedTokens.length || db.isTransaction)) return run('ordered')(db);
     if (!c.foldedTokens.length || db.isTransaction) return run(null)(db);
-    if (narrow) {
-      const walked = await withPlan(db, 'ordered', 0, (trx) => this.narrowWalks(trx, actor, branch.narrow, c, p, limit, SEARCH_TUNING.narrowWalkBudget));
-      // Matches are sparse among the person's documents: the bitmap reads only them.
-      return walked ?? withPlan(db, 'bitmap', 0, run('bitmap'));
-    }
     try {
-      return await withPlan(db, 'ordered', SEARCH_TUNING.orderedTimeoutMs, run('ordered'));
+      return await withPlan(db, 'ordered', narrow ? SEARCH_TUNING.narrowOrderedTimeoutMs : SEARCH_TUNING.orderedTimeoutMs, run('ordered'));
     } catch (e) {
       if (!isTimeout(e)) throw e;
     }
+    // A person's own documents are at most tens of thousands: intersecting the trigram bitmap with
+    // their access keys is bounded by that, so no count is needed to rule out a huge bitmap.
+    if (narrow) return withPlan(db, 'bitmap', 0, run('bitmap'));
     // Too slow: either the matches are rare, or the machine was busy. The ids of the matches,
     // through the trigram indexes and at most denseMatches of them, tell which: fewer means that
     // is all of them, and the page is their newest (one bitmap, not a count and then the same
@@ -384,48 +373,40 @@ export const searchRepository = {
   },
 
   async phaseQuery(db: Executor, actor: Actor, branch: Branch, mode: PlanMode | null, c: SearchCriteria, p: Phase, limit: number): Promise<SearchRow[]> {
-    if ('narrow' in branch && mode === 'ordered') return (await this.narrowWalks(db, actor, branch.narrow, c, p, limit, null))!;
-    return phased(this.filtered(db, actor, branch, c), c, p).select([...SEARCH_COLUMNS]).orderBy('d.id', 'desc').limit(limit).execute() as Promise<SearchRow[]>;
-  },
-
-  /**
-   * Newest first through the person's own rows: one backward walk of document_access per
-   * principal, each stopping after `limit` matches. The union of each walk's first `limit` holds the
-   * overall first `limit`; a document reached twice is kept once. With a budget, each walk looks at
-   * no more than `budget` of the principal's documents, and null says one walk ran out of budget
-   * before it could tell its first `limit` matches (the caller then takes the bitmap).
-   */
-  async narrowWalks(db: Executor, actor: Actor, narrow: NarrowScope[], c: SearchCriteria, p: Phase, limit: number, budget: number | null): Promise<SearchRow[] | null> {
-    const got: SearchRow[] = [];
-    for (const n of narrow) {
-      for (const pr of principalsOf(actor, n)) {
-        const mine = db
-          .selectFrom('documentAccess as x')
-          .where('x.principalKind', '=', pr.kind)
-          .where('x.principalId', '=', pr.id)
-          .where('x.agencyId', '=', n.agencyId)
-          .$if(pr.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft'))
-          .$if(p.beforeId !== null, (q) => q.where('x.documentId', '<', p.beforeId!));
-        // With a budget: the principal's newest `budget` documents (index only), then the words.
-        const walked = budget === null ? mine.select('x.documentId') : mine.select('x.documentId').orderBy('x.documentId', 'desc').limit(budget);
-        const rows = (await phased(criteriaFilter(db.selectFrom(walked.as('w')).innerJoin('document as d', 'd.id', 'w.documentId') as unknown as SelectQueryBuilder<DocumentD, 'd', object>, c), c, p)
-          .select([...SEARCH_COLUMNS])
-          // The walk's own order (d.id is the same value): no sort, the join stops after `limit`.
-          .orderBy(sql.ref('w.documentId'), 'desc')
-          .limit(limit)
-          .execute()) as SearchRow[];
-        if (budget !== null && rows.length < limit) {
-          const seen = await db.selectFrom(mine.select(sql`1`.as('one')).limit(budget).as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-          if (Number(seen.n) >= budget) return null;
-        }
-        got.push(...rows);
-      }
+    if ('narrow' in branch && mode === 'ordered') {
+      // Newest first through the person's own rows: one backward walk of document_access per
+      // principal, each stopping after `limit` matches. The union of each walk's first `limit`
+      // holds the overall first `limit`; a document reached twice is kept once.
+      const walks = branch.narrow.flatMap((n) =>
+        principalsOf(actor, n).map((pr) =>
+          phased(
+            criteriaFilter(
+              db
+                .selectFrom('documentAccess as x')
+                .innerJoin('document as d', 'd.id', 'x.documentId')
+                .where('x.principalKind', '=', pr.kind)
+                .where('x.principalId', '=', pr.id)
+                .where('x.agencyId', '=', n.agencyId)
+                .$if(pr.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft')),
+              c,
+            ),
+            c,
+            p,
+          )
+            .select([...SEARCH_COLUMNS])
+            .orderBy('x.documentId', 'desc')
+            .limit(limit),
+        ),
+      );
+      const got: SearchRow[] = [];
+      for (const w of walks) got.push(...((await w.execute()) as SearchRow[]));
+      const seen = new Set<string>();
+      return got
+        .filter((r) => !seen.has(r.id) && Boolean(seen.add(r.id)))
+        .sort((x, y) => (BigInt(y.id) > BigInt(x.id) ? 1 : -1))
+        .slice(0, limit);
     }
-    const seen = new Set<string>();
-    return got
-      .filter((r) => !seen.has(r.id) && Boolean(seen.add(r.id)))
-      .sort((x, y) => (BigInt(y.id) > BigInt(x.id) ? 1 : -1))
-      .slice(0, limit);
+    return phased(this.filtered(db, actor, branch, c), c, p).select([...SEARCH_COLUMNS]).orderBy('d.id', 'desc').limit(limit).execute() as Promise<SearchRow[]>;
   },
 
   listSaved(db: Executor, userId: string) {

@@ -166,7 +166,7 @@ describe('search over documents', function () {
     const normal = [];
     for (const q of queries) normal.push(await subjects(clerk, { q }), await subjects(specialist, { q }));
     const saved = { ...SEARCH_TUNING };
-    Object.assign(SEARCH_TUNING, { orderedTimeoutMs: 1, narrowWalkBudget: 1, denseMatches: 3 });
+    Object.assign(SEARCH_TUNING, { orderedTimeoutMs: 1, narrowOrderedTimeoutMs: 1, denseMatches: 3 });
     try {
       const forced = [];
       for (const q of queries) forced.push(await subjects(clerk, { q }), await subjects(specialist, { q }));
