@@ -244,13 +244,15 @@ export function multipartBody(fields: Record<string, string>, file?: { field: st
 }
 
 /** Runs a command as the `postgres` user when the tests run as root (initdb and postgres refuse root). */
-function asPostgres(cmd: string, args: string[]): [string, string[]] {
+export function asPostgres(cmd: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
 }
 
-function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+/** Runs a command to completion (extra environment variables pass through runuser); throws with its output on failure. */
+export function run(cmd: string, args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.status} ${r.stderr || r.stdout}`);
+  return r.stdout;
 }
 
 export interface OwnPostgres {

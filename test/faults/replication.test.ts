@@ -33,20 +33,12 @@ import { seedDemoIfEmpty } from '../../server/services/demo-seed.service.ts';
 import { performAction } from '../../server/services/document-actions.ts';
 import { receiveIncoming } from '../../server/services/incoming.service.ts';
 import { makePdf } from '../helpers/pdf.ts';
-import { freePort, repoRoot, waitFor } from './cluster.ts';
+import { asPostgres, freePort, repoRoot, run, waitFor } from './cluster.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const asRoot = process.getuid?.() === 0;
-/** initdb and postgres refuse to run as root: run them as the `postgres` user then. */
-const asPostgres = (cmd: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
-
-function run(cmd: string, args: string[], env: Record<string, string> = {}): string {
-  const [c, a] = asPostgres(cmd, args);
-  // runuser keeps the environment it is given: pass the extra variables through it.
-  const r = spawnSync(c, a, { encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} → ${r.status}: ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
+/** initdb, pg_ctl and postgres refuse to run as root: run them as the `postgres` user then. */
+const runPg = (cmd: string, args: string[], env: Record<string, string> = {}): string => run(...asPostgres(cmd, args), env);
 
 /** A folder the postgres user owns (the data directory must not be world-readable). */
 function ownedDir(prefix: string): string {
@@ -107,7 +99,7 @@ function controller(n: Omit<Node, 'ctl'> & { log: string }, settings: string[]):
   // pg_ctl hands -o to a shell: quote each setting (archive_command has spaces).
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const opts = [`-p ${n.port}`, `-k ${quote(n.dir)}`, '-c listen_addresses=127.0.0.1', ...settings.map((s) => `-c ${quote(s)}`)].join(' ');
-  return { ...n, ctl: (...args: string[]) => void run('pg_ctl', ['-D', n.data, '-w', '-t', '120', '-l', n.log, '-o', opts, ...args]) };
+  return { ...n, ctl: (...args: string[]) => void runPg('pg_ctl', ['-D', n.data, '-w', '-t', '120', '-l', n.log, '-o', opts, ...args]) };
 }
 
 /** The app's context on one server (queues on its PostgreSQL backend, files in a folder). */
@@ -193,12 +185,12 @@ describe('the streaming replica of deploy/compose.yaml, then failover to it', fu
     const pwfile = path.join(p.dir, 'pw');
     writeFileSync(pwfile, SUPERUSER_PASSWORD);
     if (asRoot) chownSync(pwfile, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), 0);
-    run('initdb', ['-D', p.data, '-U', 'postgres', '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-instructions']);
+    runPg('initdb', ['-D', p.data, '-U', 'postgres', '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-instructions']);
     primary = controller(p, compose.primarySettings.map((s) => s.replaceAll('/wal-archive', archive)));
     primary.ctl('start');
     closers.push(async () => rmSync(archive, { recursive: true, force: true }));
-    run('psql', ['-h', p.dir, '-p', String(p.port), '-U', 'postgres', '-d', 'postgres', '-c', 'create database vanthu']);
-    run('bash', [path.join(repoRoot, 'deploy', 'postgres', 'init-replication.sh')], { POSTGRES_USER: 'postgres', POSTGRES_DB: 'postgres', PGDATA: p.data, REPLICATION_PASSWORD, PGHOST: p.dir, PGPORT: String(p.port) });
+    runPg('psql', ['-h', p.dir, '-p', String(p.port), '-U', 'postgres', '-d', 'postgres', '-c', 'create database vanthu']);
+    runPg('bash', [path.join(repoRoot, 'deploy', 'postgres', 'init-replication.sh')], { POSTGRES_USER: 'postgres', POSTGRES_DB: 'postgres', PGDATA: p.data, REPLICATION_PASSWORD, PGHOST: p.dir, PGPORT: String(p.port) });
     primary.ctl('reload');
 
     const pool = createPool(primary.url, 2);
@@ -213,7 +205,7 @@ describe('the streaming replica of deploy/compose.yaml, then failover to it', fu
     const r = await node('vanthu-replica-');
     let args = withArg(compose.basebackupArgs, '-h', '127.0.0.1');
     args = withArg(args, '-D', r.data);
-    run('pg_basebackup', [...args, '-p', String(p.port)], { PGPASSWORD: REPLICATION_PASSWORD });
+    runPg('pg_basebackup', [...args, '-p', String(p.port)], { PGPASSWORD: REPLICATION_PASSWORD });
     replica = controller(r, compose.replicaSettings);
     replica.ctl('start');
 
