@@ -6,7 +6,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { AppError } from '../errors.ts';
 import { ensurePkijsEngine, parseCertificate, pemOrDerBlocks, toArrayBuffer, keyUsageOf, readName } from './pki-util.ts';
-import { openPkcs12, Pkcs12Unsupported, Pkcs12WrongPassphrase } from './pkcs12.ts';
+import { openPkcs12, Pkcs12LegacyEncryption, Pkcs12Unsupported, Pkcs12WrongPassphrase } from './pkcs12.ts';
 
 ensurePkijsEngine();
 
@@ -58,19 +58,24 @@ export class CallbackKeySource implements KeySource {
 }
 
 const P12_WRONG = 'Mật khẩu chứng thư số không đúng';
+const P12_LEGACY =
+  'Tệp PKCS#12 mã hóa chứng thư số bằng thuật toán cũ (3DES hoặc RC2). Hãy xuất lại tệp với mã hóa AES-256 (Windows: chọn “AES256-SHA256”; OpenSSL 3: mặc định) rồi tải lên lại';
 
 /**
  * Opens a PKCS#12 (.p12/.pfx) file. Supports PBES2 (AES/3DES via PBKDF2) as written by OpenSSL 3,
- * Windows and our sample generator, and the PKCS#12 3DES PBE of older exports. Wrong passphrase →
- * AppError('validation'). pkcs12.ts reads the usual files with node:crypto alone; what it does not
- * know goes through pkijs (loadPkcs12WithPkijs), as every file did before.
+ * Windows and our sample generator; a key under the PKCS#12 3DES PBE of older exports, but not
+ * certificates under it (a clear message asks for a new export). Wrong passphrase →
+ * AppError('validation'). pkcs12.ts reads the usual files (pkijs for the structures and the MAC,
+ * OpenSSL for the key, node:crypto for PBES2 certificate bags); what it does not know goes through
+ * pkijs alone (loadPkcs12WithPkijs).
  */
 export async function loadPkcs12(p12: Uint8Array, passphrase: string): Promise<LocalKeySource> {
-  let opened: ReturnType<typeof openPkcs12>;
+  let opened: Awaited<ReturnType<typeof openPkcs12>>;
   try {
-    opened = openPkcs12(p12, passphrase.normalize('NFC'));
+    opened = await openPkcs12(p12, passphrase.normalize('NFC'));
   } catch (e) {
     if (e instanceof Pkcs12WrongPassphrase) throw new AppError('validation', P12_WRONG);
+    if (e instanceof Pkcs12LegacyEncryption) throw new AppError('unsupported', P12_LEGACY);
     if (e instanceof Pkcs12Unsupported) return loadPkcs12WithPkijs(p12, passphrase);
     throw e;
   }
