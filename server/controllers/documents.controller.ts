@@ -56,14 +56,17 @@ export function documentsController(ctx: AppContext) {
       limit: PAGE + 1,
     });
     const machine = direction === 'incoming' ? INCOMING_WORKFLOW : OUTGOING_WORKFLOW;
-    const items = rows.slice(0, PAGE).map((d) => ({
-      ...d,
-      numberAndNotation: [d.codeNumber, d.codeNotation].filter(Boolean).join('/'),
-      stateLabel: (machine.states as Record<string, string>)[d.state] ?? d.state,
-      urgent: d.urgency > 0,
-      urgencyLabel: URGENCY_LABELS[urgencyFromPriority(d.urgency)],
-      overdue: Boolean(d.handlingDeadline && d.handlingDeadline < today),
-    }));
+    // The labels are added to the fresh rows themselves: `{ ...d, label: … }` takes V8's slow path
+    // for properties after a spread (≈ 0.6 ms for 50 rows, docs/PERFORMANCE.md).
+    const items = rows.slice(0, PAGE).map((d) =>
+      Object.assign(d, {
+        numberAndNotation: [d.codeNumber, d.codeNotation].filter(Boolean).join('/'),
+        stateLabel: (machine.states as Record<string, string>)[d.state] ?? d.state,
+        urgent: d.urgency > 0,
+        urgencyLabel: URGENCY_LABELS[urgencyFromPriority(d.urgency)],
+        overdue: Boolean(d.handlingDeadline && d.handlingDeadline < today),
+      }),
+    );
     const last = items[items.length - 1];
     res.render('documents/list', {
       title: direction === 'incoming' ? 'Văn bản đến' : 'Văn bản đi',

@@ -55,7 +55,7 @@ export function taskController(ctx: AppContext) {
     return {
       title: 'Theo dõi nhiệm vụ',
       ...result,
-      items: result.items.map((i) => ({ ...i, badge: TASK_STATE_BADGES[i.state] })),
+      items: result.items.map((i) => Object.assign(i, { badge: TASK_STATE_BADGES[i.state] })),
       states: TASK_STATES.map((s) => ({ value: s, label: TASK_STATE_LABELS[s], selected: s === state })),
       scope,
       state,
@@ -160,7 +160,7 @@ export function taskController(ctx: AppContext) {
 
     async notifications(req: Request, res: Response): Promise<void> {
       const items = await recentNotifications(db, actorOf(req).userId);
-      res.render('tasks/notifications', { title: 'Thông báo', items: items.map((n) => ({ ...n, unread: n.readAt === null })), flash: flashOf(req) });
+      res.render('tasks/notifications', { title: 'Thông báo', items: items.map((n) => Object.assign(n, { unread: n.readAt === null })), flash: flashOf(req) });
     },
 
     async markRead(req: Request, res: Response): Promise<void> {

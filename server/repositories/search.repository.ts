@@ -325,7 +325,7 @@ export const searchRepository = {
       if (n <= 0) break;
       const p: Phase = { rank: ranked ? phase : null, beforeId: after && after.phase === phase ? after.id : null };
       const got = await this.phaseRows(db, actor, branch, c, p, n);
-      rows.push(...got.map((r) => ({ ...r, phase })));
+      for (const r of got) rows.push(Object.assign(r, { phase })); // not `{ ...r, phase }`: V8's slow path (docs/PERFORMANCE.md)
     }
     return rows;
   },
