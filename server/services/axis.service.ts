@@ -25,7 +25,7 @@ import { axisRepository, type AxisInboxEntry } from '../repositories/axis.reposi
 import { appendAudit } from './audit.service.ts';
 import { recordTransition } from './document-transition.ts';
 import { receiveIncoming } from './incoming.service.ts';
-import { linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
+import { linkFiles, prepareUploads, safeFileName, withStoredFiles, type PreparedFile, type Upload } from './file.service.ts';
 import { buildOutboxPackage } from './axis-package.service.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 
@@ -43,11 +43,20 @@ export type Enqueue = (ctx: AppContext, ids: { outbox?: string[]; inbox?: string
 
 /** Jobs after commit; a failure (Redis down) is only logged: the sweep finds the rows again. */
 export async function enqueueAxis(ctx: AppContext, ids: { outbox?: string[]; inbox?: string[] }, opts: { now?: boolean } = {}): Promise<void> {
-  // Fast path for rows written by this process (forwarded packages, receipts): try them at once;
-  // the row lease makes the queued job a no-op if this attempt is already under way.
-  if (opts.now) for (const id of ids.outbox ?? []) void deliverOutbox(ctx, String(id)).catch((e) => ctx.logger.warn({ err: (e as Error).message, outboxId: id }, 'axis: immediate delivery failed'));
+  // Fast path for rows written by this process (forwarded packages, receipts): tried at once, with
+  // no job beside it — that job would only find the row leased (a Redis round trip and a query per
+  // row for nothing). The attempt schedules its own retry; if it cannot even start, a job is queued
+  // then; if the process dies, the lease runs out and the sweep re-enqueues the row.
+  if (opts.now) {
+    for (const id of ids.outbox ?? []) {
+      void deliverOutbox(ctx, String(id)).catch(async (e) => {
+        ctx.logger.warn({ err: (e as Error).message, outboxId: id }, 'axis: immediate delivery failed');
+        await enqueueAxis(ctx, { outbox: [id] });
+      });
+    }
+  }
   try {
-    for (const id of ids.outbox ?? []) await ctx.jobs.enqueue('axis.deliver', { outboxId: String(id) });
+    for (const id of opts.now ? [] : (ids.outbox ?? [])) await ctx.jobs.enqueue('axis.deliver', { outboxId: String(id) });
     for (const id of ids.inbox ?? []) await ctx.jobs.enqueue('axis.process-inbox', { inboxId: String(id) });
   } catch (e) {
     ctx.logger.warn({ err: (e as Error).message }, 'axis: enqueue failed, the sweep will pick the rows up');
@@ -230,7 +239,8 @@ class Refusal extends Error {}
 interface Checked {
   parsed: ParsedEdxml;
   agencyId: string | null;
-  uploads: Upload[];
+  /** The attachments as checked files, handed on to the incoming document (not checked twice). */
+  files: PreparedFile[];
 }
 
 /**
@@ -252,7 +262,7 @@ async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage)
     const h = parsed.package.MessageHeader;
     if (!h.From?.OrganId || !h.ResponseFor?.DocumentId || !h.StatusCode) throw new Refusal('Gói tin trạng thái thiếu From, ResponseFor/DocumentId hoặc StatusCode.');
     const agency = await agencyRepository.findByCode(ctx.db, a.recipientCode);
-    return { parsed, agencyId: agency?.id ?? null, uploads: [] };
+    return { parsed, agencyId: agency?.id ?? null, files: [] };
   }
   const h = parsed.package.MessageHeader;
   const missing = [
@@ -273,16 +283,21 @@ async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage)
   } catch (e) {
     throw new Refusal(`Thông tin văn bản không hợp lệ: ${(e as Error).message}`);
   }
-  const uploads: Upload[] = parsed.attachments.map((f) => ({ fileName: f.AttachmentName || f.fileName, bytes: f.content! }));
-  for (const [i, u] of uploads.entries()) {
-    const sha = parsed.attachments[i]!.sha256;
-    if (fileChecks.get(`${sha}:${s.maxAttachmentBytes}`)) continue;
-    try {
-      await prepareUploads([u], s.maxAttachmentBytes);
-    } catch (e) {
-      throw new Refusal(`Tệp đính kèm không được chấp nhận: ${(e as Error).message}`);
+  const files: PreparedFile[] = [];
+  for (const f of parsed.attachments) {
+    const u: Upload = { fileName: f.AttachmentName || f.fileName, bytes: f.content! };
+    const key = `${f.sha256}:${s.maxAttachmentBytes}`;
+    let checked = fileChecks.get(key);
+    if (!checked) {
+      try {
+        const [prepared] = await prepareUploads([u], s.maxAttachmentBytes);
+        checked = { contentType: prepared!.contentType, pageCount: prepared!.pageCount };
+      } catch (e) {
+        throw new Refusal(`Tệp đính kèm không được chấp nhận: ${(e as Error).message}`);
+      }
+      fileChecks.set(key, checked);
     }
-    fileChecks.set(`${sha}:${s.maxAttachmentBytes}`, true);
+    files.push({ fileName: safeFileName(u.fileName), bytes: u.bytes, sha256: f.sha256, ...checked });
   }
   if (s.verifyPdfSignatures) {
     for (const f of parsed.attachments) {
@@ -297,7 +312,7 @@ async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage)
       if (report.verdict === 'invalid') throw new Refusal(`Chữ ký số trong tệp ${f.AttachmentName} không hợp lệ: ${report.message}`);
     }
   }
-  return { parsed, agencyId: agency.id, uploads };
+  return { parsed, agencyId: agency.id, files };
 }
 
 /**
@@ -331,7 +346,7 @@ class TtlCache<V> {
     this.entries.clear();
   }
 }
-const fileChecks = new TtlCache<true>(24 * 3600_000, 2000);
+const fileChecks = new TtlCache<Pick<PreparedFile, 'contentType' | 'pageCount'>>(24 * 3600_000, 2000);
 /** Per node configuration: the verdict depends on its trust roots and CRLs. */
 const pdfVerdicts = new WeakMap<AxisNode, TtlCache<Awaited<ReturnType<typeof verifyPdf>>>>();
 function pdfVerdictsOf(node: AxisNode): TtlCache<Awaited<ReturnType<typeof verifyPdf>>> {
@@ -441,7 +456,7 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
   await enqueueAxis(ctx, { outbox: res.outbox }, { now: true });
   // Registered into the workflow right away from what was verified; if this process dies first,
   // the 'axis.process-inbox' job or the sweep does it from the stored package.
-  void processInbox(ctx, res.row.id, checked.parsed).catch((e) => ctx.logger.error({ err: e, inboxId: res.row.id }, 'axis: processing failed, will be retried'));
+  void processInbox(ctx, res.row.id, checked.parsed, checked.files).catch((e) => ctx.logger.error({ err: e, inboxId: res.row.id }, 'axis: processing failed, will be retried'));
   return { outcome: 'accepted', receiptId: res.row.receiptId };
 }
 
@@ -524,14 +539,14 @@ function parseSigned(node: AxisNode, v: VerifyPackageResult): Promise<ParsedEdxm
 }
 
 /** Turns a stored package into workflow changes (the processor of 'axis.process-inbox'). Idempotent. */
-export async function processInbox(ctx: AppContext, inboxId: string, parsed?: ParsedEdxml): Promise<'processed' | 'skipped'> {
+export async function processInbox(ctx: AppContext, inboxId: string, parsed?: ParsedEdxml, files?: PreparedFile[]): Promise<'processed' | 'skipped'> {
   const node = axisNodeOf(ctx);
   if (!node) return 'skipped';
   const row = await axisRepository.claimInbox(ctx.db, inboxId, STALE_PROCESSING_MS);
   if (!row) return 'skipped';
   try {
     const p = parsed ?? (await reparse(ctx, node, row));
-    if (p.kind === 'document') await applyDocument(ctx, row, p);
+    if (p.kind === 'document') await applyDocument(ctx, row, p, parsed ? files : undefined);
     else await applyStatus(ctx, node, row, p.package.MessageHeader.StatusCode, p.package.MessageHeader.Description ?? '', edxmlTimestampToDate(p.package.MessageHeader.Timestamp));
     return 'processed';
   } catch (e) {
@@ -566,7 +581,7 @@ async function markProcessed(trx: Executor, row: AxisInboxEntry, documentId: str
   await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: row.agencyId, action, entityType: 'axis_inbox', entityId: row.id, after: { documentId, from: row.senderCode, edxmlDocumentId: row.edxmlDocumentId, type: row.businessType } });
 }
 
-async function applyDocument(ctx: AppContext, row: AxisInboxEntry, p: ParsedDocumentPackage): Promise<void> {
+async function applyDocument(ctx: AppContext, row: AxisInboxEntry, p: ParsedDocumentPackage, checkedFiles?: PreparedFile[]): Promise<void> {
   const agencyId = row.agencyId!;
   const h = p.package.MessageHeader;
   const type = p.package.TraceHeaderList?.Bussiness?.BussinessDocType ?? 0;
@@ -576,7 +591,7 @@ async function applyDocument(ctx: AppContext, row: AxisInboxEntry, p: ParsedDocu
     // Cập nhật (BussinessDocType 2): the sender corrected the metadata or the files of a document
     // already sent; the copy keeps its number and history, the change is on its timeline.
     const m = metadataOf(p);
-    const files = await prepareUploads(uploads, Number.MAX_SAFE_INTEGER);
+    const files = checkedFiles ?? (await prepareUploads(uploads, Number.MAX_SAFE_INTEGER));
     await withStoredFiles(ctx.db, ctx.blobs, files, () =>
       ctx.db.transaction().execute(async (trx) => {
         const doc = (await trx.selectFrom('document').selectAll().where('id', '=', existing.id).forUpdate().executeTakeFirstOrThrow()) as DocumentRow;
@@ -594,7 +609,7 @@ async function applyDocument(ctx: AppContext, row: AxisInboxEntry, p: ParsedDocu
   }
   // New (0) or replacing (3): one incoming copy. After a crash between the two transactions the
   // copy is found again by its DocumentId, so the package never produces two documents.
-  const doc = existing ?? (await receiveIncoming(ctx, SYSTEM_ACTOR, agencyId, metadataOf(p), uploads, { source: 'axis', system: true }));
+  const doc = existing ?? (await receiveIncoming(ctx, SYSTEM_ACTOR, agencyId, metadataOf(p), uploads, { source: 'axis', system: true, prepared: checkedFiles }));
   await ctx.db.transaction().execute(async (trx) => {
     if (type === 3) {
       for (const r of p.package.TraceHeaderList?.Bussiness?.ReplacementInfoList ?? []) {

@@ -44,6 +44,17 @@ export async function prepareUploads(uploads: Upload[], maxBytes: number, maxFil
 }
 
 /**
+ * Files this process has just checked with prepareUploads (the axis checks every attachment before
+ * its receipt, DOMAIN.md §5): a later use of the same bytes applies its own limits of count and
+ * size, not the content check again (pdf-lib and pdfjs over the whole file).
+ */
+export function reusePrepared(files: PreparedFile[], maxBytes: number, maxFiles = 20): PreparedFile[] {
+  if (files.length > maxFiles) throw new AppError('validation', `Chỉ được gửi tối đa ${maxFiles} tệp mỗi lần.`);
+  for (const f of files) if (f.bytes.length > maxBytes) throw new AppError('too_large', `Tệp "${f.fileName}" vượt quá giới hạn ${Math.round(maxBytes / 1048576)} MB.`);
+  return files;
+}
+
+/**
  * Writes the blobs, runs `work` (which must do all its database writes in one transaction and link
  * the files with `linkFiles`), and removes the blobs this call created if `work` fails.
  */

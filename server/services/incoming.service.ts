@@ -19,7 +19,7 @@ import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { loadVisibleDocument } from './document-access.ts';
 import { bookForNumbering, numberDocument } from './book.service.ts';
-import { enqueueTextExtraction, linkFiles, prepareUploads, withStoredFiles, type Upload } from './file.service.ts';
+import { enqueueTextExtraction, linkFiles, prepareUploads, reusePrepared, withStoredFiles, type PreparedFile, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
 import { onDirectionGiven, onDocumentCompleted } from './task-hooks.ts';
 import { incomingStatusTarget, onIncomingStatus, sendIncomingStatus } from './axis-hooks.ts';
@@ -29,13 +29,15 @@ export interface ReceiveOptions {
   source?: 'manual' | 'axis';
   /** The system actor when a package arrives from the axis. */
   system?: boolean;
+  /** The same files as `uploads`, already through prepareUploads in this process (axis receive). */
+  prepared?: PreparedFile[];
 }
 
 /** Clerk enters a document that arrived on paper or by e-mail, with its scan (state: chờ vào sổ). */
 export async function receiveIncoming(ctx: AppContext, actor: Actor, agencyId: string, raw: unknown, uploads: Upload[], opts: ReceiveOptions = {}): Promise<DocumentRow> {
   if (!opts.system && !hasRole(actor, agencyId, 'clerk')) throw new AppError('forbidden', 'Chỉ văn thư mới tiếp nhận văn bản đến.');
   const m = parseDocumentMetadata(raw);
-  const files = await prepareUploads(uploads, ctx.config.uploadMaxBytes);
+  const files = opts.prepared ? reusePrepared(opts.prepared, ctx.config.uploadMaxBytes) : await prepareUploads(uploads, ctx.config.uploadMaxBytes);
   const linked: string[] = [];
   const created = await withStoredFiles(ctx.db, ctx.blobs, files, () =>
     ctx.db.transaction().execute(async (trx) => {
