@@ -52,10 +52,13 @@ export const bookRepository = {
   },
 
   /**
-   * The whole numbered step of a document in ONE statement, meant to be the last before COMMIT so
-   * the book row stays locked only for this statement and the commit: takes the next number (as
-   * takeNumber) and records the entry, writes the number and `set` onto the document, and inserts
-   * the timeline event and the audit entry, each with the number merged into its JSON (`number`).
+   * The numbered step of a document in ONE statement, meant to be the last before COMMIT so the
+   * book row stays locked only for this statement and the commit: takes the next number (as
+   * takeNumber) and records the entry, writes the number onto the document, and inserts the
+   * timeline event and the audit entry, each with the number merged into its JSON (`number`).
+   * Only `book_number` is written to the document here: the state and the book were written
+   * before the lock (book.service numberDocument), and `book_number` is in no index, so this is a
+   * HOT update (migration 2026_11_28_12_40_00) instead of new entries in every index of document.
    */
   async numberDocument(
     db: Executor,
@@ -64,19 +67,15 @@ export const bookRepository = {
       year: number;
       documentId: string;
       createdBy: string | null;
-      /** Extra document columns (snake_case name → value). */
-      set: Record<string, unknown>;
       event: { actorUserId: string | null; actorLabel: string; action: string; fromState: string; toState: string; note: string | null; data: Record<string, unknown> };
       audit: { at: string; actorUserId: string | null; actorLabel: string; agencyId: string | null; action: string; entityType: string; entityId: string; before: unknown; after: Record<string, unknown> };
     },
   ): Promise<number | null> {
-    const sets = Object.entries(e.set).map(([col, v]) => sql`${sql.ref(col)} = ${v}`);
     const a = e.audit;
     const ev = e.event;
     const r = await sql<{ number: number }>`
       with ${numberAndEntry(e)}, doc as (
-        update document set book_id = n.id, book_number = n.number, ${sql.join([...sets, sql`updated_at = now()`])}
-        from n where document.id = ${e.documentId}
+        update document set book_number = n.number from n where document.id = ${e.documentId}
       ), event as (
         insert into document_event (document_id, actor_user_id, actor_label, action, from_state, to_state, note, data)
         select ${e.documentId}, ${ev.actorUserId}, ${ev.actorLabel}, ${ev.action}, ${ev.fromState}, ${ev.toState}, ${ev.note},

@@ -1,8 +1,24 @@
 import { sql, type Expression, type Insertable, type SqlBool, type Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { DocumentRow, DocumentTable } from '../db/types.ts';
+import type { AssignmentKind, DocumentRow, DocumentTable, RegisterBook } from '../db/types.ts';
 import type { Actor } from '../domain/actor.ts';
 import { accessScopeOf, narrowAccessFilter, principalsOf } from './search.repository.ts';
+
+/** An active assignment as relationsOf reads it. */
+export interface ActiveAssignment {
+  kind: AssignmentKind;
+  unitId: string | null;
+  userId: string | null;
+}
+
+export interface TransitionContext {
+  doc: DocumentRow;
+  /** PostgreSQL's now(): the instant the transaction started. */
+  now: Date;
+  assignments: ActiveAssignment[];
+  /** The book asked for, or null (no such book, or none asked for). */
+  book: RegisterBook | null;
+}
 
 export interface EventInput {
   documentId: string;
@@ -36,6 +52,26 @@ export const documentRepository = {
   /** Row lock for a transition: a second submission of the same form waits, then sees the new state. */
   lockById(db: Executor, id: string): Promise<DocumentRow | undefined> {
     return db.selectFrom('document').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  },
+
+  /**
+   * lockById and what a transition reads next, in one round trip: the document's active
+   * assignments (kind, unit, person — what relationsOf needs), PostgreSQL's now() (the
+   * transaction's clock, docs/RELIABILITY.md "Clocks") and, when `bookId` is given, that book's row
+   * (not locked; checked against the document's agency by book.service bookForNumbering).
+   */
+  async lockForTransition(db: Executor, id: string, bookId?: string): Promise<TransitionContext | undefined> {
+    const r = await sql<DocumentRow & { txNow: Date; activeAssignments: ActiveAssignment[]; book: (Omit<RegisterBook, 'createdAt'> & { createdAt: string }) | null }>`
+      select d.*, now() as tx_now,
+        coalesce((select json_agg(json_build_object('kind', a.kind, 'unitId', a.unit_id::text, 'userId', a.user_id::text) order by a.id)
+                  from document_assignment a where a.document_id = d.id and a.active), '[]'::json) as active_assignments,
+        ${bookId === undefined ? sql`null::json` : sql`(select json_build_object('id', b.id::text, 'agencyId', b.agency_id::text, 'direction', b.direction, 'year', b.year, 'name', b.name, 'typeCodes', b.type_codes, 'nextNumber', b.next_number, 'closed', b.closed, 'createdAt', b.created_at) from register_book b where b.id = ${bookId})`} as book
+      from document d where d.id = ${id}
+      for update of d`.execute(db);
+    const row = r.rows[0];
+    if (!row) return undefined;
+    const { txNow, activeAssignments, book, ...doc } = row;
+    return { doc: doc as DocumentRow, now: txNow, assignments: activeAssignments, book: book ? { ...book, createdAt: new Date(book.createdAt) } : null };
   },
 
   async update(db: Executor, id: string, patch: Updateable<DocumentTable>): Promise<void> {

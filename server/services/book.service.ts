@@ -2,9 +2,11 @@
 // book (Decree 30/2020 Art. 15, 22); a closed year's book takes no more numbers.
 import { z } from 'zod';
 import type { Database, Executor } from '../db/database.ts';
-import type { Direction, DocumentRow, RegisterBook } from '../db/types.ts';
+import type { Updateable } from 'kysely';
+import type { Direction, DocumentRow, DocumentTable, RegisterBook } from '../db/types.ts';
 import { AppError } from '../errors.ts';
 import { bookRepository } from '../repositories/book.repository.ts';
+import { documentRepository } from '../repositories/document.repository.ts';
 import { clockRepository } from '../repositories/clock.repository.ts';
 import { deploymentNow, vietnamYearOf } from '../domain/vietnam-time.ts';
 import { actorLabel, hasRole, type Actor } from '../domain/actor.ts';
@@ -33,8 +35,11 @@ export async function booksFor(db: Database, agencyId: string, direction: Direct
  * must not number into next year's book). Do every other check and write first; take the number
  * last (takeNumber / numberDocument).
  */
-export async function bookForNumbering(trx: Executor, opts: { bookId: string; agencyId: string; direction: Direction; now?: Date }): Promise<{ book: RegisterBook; year: number }> {
-  const book = await bookRepository.findById(trx, opts.bookId);
+export async function bookForNumbering(
+  trx: Executor,
+  opts: { bookId: string; agencyId: string; direction: Direction; now?: Date; /** The book row when the caller read it already (lockForTransition). */ book?: RegisterBook | null },
+): Promise<{ book: RegisterBook; year: number }> {
+  const book = opts.book !== undefined && (opts.book === null || String(opts.book.id) === String(opts.bookId)) ? opts.book : await bookRepository.findById(trx, opts.bookId);
   if (!book || String(book.agencyId) !== String(opts.agencyId) || book.direction !== opts.direction) {
     throw new AppError('validation', 'Sổ văn bản không hợp lệ cho văn bản này.');
   }
@@ -59,25 +64,27 @@ export async function takeNumber(trx: Executor, opts: { bookId: string; agencyId
 }
 
 /**
- * A document's numbered transition (vào sổ) as the LAST statement of the transaction: number,
- * book entry, the document's new state and number, its timeline event and its audit entry, all in
- * one round trip (bookRepository.numberDocument) — the same rows recordTransition writes, with
- * `number` added to the event's data and the audit entry. The book row is locked only for that
- * statement and the COMMIT, which is what lets registrations into one book run at commit speed.
+ * A document's numbered transition (vào sổ) in two writes, the second being the LAST statement of
+ * the transaction: first the document's new state, book and `patch` (its new entries in every index
+ * of document are made here, before the book is locked); then number, book entry, `book_number`,
+ * timeline event and audit entry in one round trip (bookRepository.numberDocument) — the same rows
+ * recordTransition writes, with `number` added to the event's data and the audit entry. The book
+ * row is locked only for that statement and the COMMIT, which is what lets registrations into one
+ * book run at commit speed.
  */
 export async function numberDocument(
   trx: Executor,
-  t: { checked: { book: RegisterBook; year: number }; doc: DocumentRow; actor: Actor; action: string; to: string; note?: string | null; data?: Record<string, unknown>; set?: Record<string, unknown>; /** The audit entry's time (PostgreSQL's now() of the transaction when the caller has it). */ at?: Date },
+  t: { checked: { book: RegisterBook; year: number }; doc: DocumentRow; actor: Actor; action: string; to: string; note?: string | null; data?: Record<string, unknown>; patch?: Updateable<DocumentTable>; /** The audit entry's time (PostgreSQL's now() of the transaction when the caller has it). */ at?: Date },
 ): Promise<number> {
   const label = actorLabel(t.actor);
   const { book, year } = t.checked;
   const data = { ...(t.data ?? {}) };
+  await documentRepository.update(trx, t.doc.id, { ...(t.patch ?? {}), bookId: book.id, ...(t.to !== t.doc.state ? { state: t.to } : {}) });
   const number = await bookRepository.numberDocument(trx, {
     bookId: book.id,
     year,
     documentId: t.doc.id,
     createdBy: t.actor.userId,
-    set: { ...(t.set ?? {}), ...(t.to !== t.doc.state ? { state: t.to } : {}) },
     event: { actorUserId: t.actor.userId, actorLabel: label, action: t.action, fromState: t.doc.state, toState: t.to, note: t.note ?? null, data },
     audit: auditRowOf(
       {

@@ -6,16 +6,23 @@ import type { DocumentRow } from '../db/types.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../domain/actor.ts';
 import type { Relation } from '../domain/workflow.ts';
-import { documentRepository } from '../repositories/document.repository.ts';
+import { documentRepository, type ActiveAssignment } from '../repositories/document.repository.ts';
 import { AGENCY_WIDE_ROLES } from '../repositories/search.repository.ts';
 
-export async function relationsOf(db: Executor, actor: Actor, doc: DocumentRow, reviewChain: readonly string[] = []): Promise<Set<Relation>> {
+export async function relationsOf(
+  db: Executor,
+  actor: Actor,
+  doc: DocumentRow,
+  reviewChain: readonly string[] = [],
+  /** The document's active assignments when the caller read them already (lockForTransition). */
+  activeAssignments?: readonly ActiveAssignment[],
+): Promise<Set<Relation>> {
   const rel = new Set<Relation>();
   const here = actor.roles.filter((r) => String(r.agencyId) === String(doc.agencyId));
   for (const r of here) rel.add(r.role);
   if (doc.createdBy && String(doc.createdBy) === actor.userId) rel.add('creator');
   const myUnits = new Set(here.filter((r) => r.unitId).map((r) => String(r.unitId)));
-  const assignments = await documentRepository.assignments(db, doc.id);
+  const assignments = activeAssignments ?? (await documentRepository.assignments(db, doc.id));
   for (const a of assignments) {
     const mine = (a.userId && String(a.userId) === actor.userId) || (a.unitId && myUnits.has(String(a.unitId)));
     if (mine) rel.add(a.kind);
@@ -50,6 +57,20 @@ export async function loadVisibleDocument(db: Executor, actor: Actor, id: string
   const rel = await relationsOf(db, actor, doc, chain);
   if (!canSee(doc, rel, actor)) throw new AppError('not_found', 'Không tìm thấy văn bản.');
   return { doc, rel, chain };
+}
+
+/**
+ * loadVisibleDocument with the row lock, for a transition inside `db`'s transaction, reading in
+ * the same round trip what the transition needs next: the assignments for the relations, the
+ * transaction's now() and, when `bookId` is given, that book (documentRepository.lockForTransition).
+ */
+export async function lockVisibleDocument(db: Executor, actor: Actor, id: string, opts: { reviewChain: readonly string[]; bookId?: string }) {
+  if (!/^\d{1,18}$/.test(String(id))) throw new AppError('not_found', 'Không tìm thấy văn bản.');
+  const got = await documentRepository.lockForTransition(db, id, opts.bookId);
+  if (!got) throw new AppError('not_found', 'Không tìm thấy văn bản.');
+  const rel = await relationsOf(db, actor, got.doc, opts.reviewChain, got.assignments);
+  if (!canSee(got.doc, rel, actor)) throw new AppError('not_found', 'Không tìm thấy văn bản.');
+  return { doc: got.doc, rel, now: got.now, book: got.book };
 }
 
 export async function reviewChainOf(db: Executor, agencyId: string): Promise<string[]> {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
 import type { Executor } from '../db/database.ts';
-import type { DocumentRow } from '../db/types.ts';
+import type { DocumentRow, RegisterBook } from '../db/types.ts';
 import { AppError } from '../errors.ts';
 import { hasRole, type Actor } from '../domain/actor.ts';
 import { decide } from '../domain/workflow.ts';
@@ -13,11 +13,10 @@ import { INCOMING_WORKFLOW, type IncomingState } from '../domain/incoming-workfl
 import { searchFoldedOf } from '../domain/search-text.ts';
 import { todayInVietnam, isDateString } from '../domain/vietnam-time.ts';
 import { toNfc } from '../domain/vietnamese-text.ts';
-import { clockRepository } from '../repositories/clock.repository.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
-import { loadVisibleDocument } from './document-access.ts';
+import { lockVisibleDocument } from './document-access.ts';
 import { bookForNumbering, numberDocument } from './book.service.ts';
 import { enqueueTextExtraction, linkFiles, prepareUploads, reusePrepared, withStoredFiles, type PreparedFile, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
@@ -65,41 +64,62 @@ const registerSchema = z.object({
   acceptDuplicate: z.union([z.literal('1'), z.literal('true'), z.boolean()]).optional(),
 });
 
-async function withDocument<T>(ctx: AppContext, actor: Actor, id: string, action: string, fn: (trx: Executor, doc: DocumentRow, to: IncomingState) => Promise<T>): Promise<T> {
+/** What the transaction read with the document's lock: its clock, and the book asked for. */
+interface LockedContext {
+  now: Date;
+  book: RegisterBook | null;
+}
+
+async function withDocument<T>(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  action: string,
+  fn: (trx: Executor, doc: DocumentRow, to: IncomingState, locked: LockedContext) => Promise<T>,
+  opts: { bookId?: string } = {},
+): Promise<T> {
   return ctx.db.transaction().execute(async (trx) => {
     // The review chain only matters for outgoing drafts; an outgoing id is answered 404 below anyway.
-    const { doc, rel } = await loadVisibleDocument(trx, actor, id, { lock: true, reviewChain: [] });
+    const { doc, rel, now, book } = await lockVisibleDocument(trx, actor, id, { reviewChain: [], bookId: opts.bookId });
     if (doc.direction !== 'incoming') throw new AppError('not_found', 'Không tìm thấy văn bản đến.');
     const { to } = decide(INCOMING_WORKFLOW, doc.state as IncomingState, action, rel);
-    return fn(trx, doc, to);
+    return fn(trx, doc, to, { now, book });
   });
 }
 
 /**
  * Vào sổ: gives the next số đến of the chosen book; possible duplicates must be confirmed first.
- * Every check and read comes first; the number is taken by the last statement before COMMIT
- * (numberDocument: number, entry, document, timeline and audit in one round trip), so the book row
- * is locked only for that statement and the commit. Only a copy that must report its number back
- * (local delivery or the axis) writes once more after it.
+ * The document's lock, its assignments, the clock and the book are read in one round trip; every
+ * check comes next, then the document's new state; the number is taken by the last statement
+ * before COMMIT (numberDocument: number, entry, timeline and audit in one round trip), so the book
+ * row is locked only for that statement and the commit. Only a copy that must report its number
+ * back (local delivery or the axis) writes once more after it.
  */
 export async function registerIncoming(ctx: AppContext, actor: Actor, id: string, raw: unknown) {
   const input = parseInput(registerSchema, raw);
-  const doc = await withDocument(ctx, actor, id, 'register', async (trx, doc, to) => {
-    // A confirmed registration does not need the list of possible duplicates.
-    const dups = input.acceptDuplicate ? [] : await documentRepository.findDuplicates(trx, doc.agencyId, doc);
-    if (dups.length) {
-      const list = dups.map((d) => `${[d.codeNumber, d.codeNotation].filter(Boolean).join('/')} — ${d.subject}${d.bookNumber ? ` (số đến ${d.bookNumber})` : ''}`).join('; ');
-      throw new AppError('conflict', `Văn bản có thể bị trùng với: ${list}. Kiểm tra lại, nếu vẫn vào sổ hãy xác nhận.`, { duplicates: dups.map((d) => d.id) });
-    }
-    // The registration date and the book's year are PostgreSQL's (the timeline event's `now()`), not
-    // this process's clock: one clock for the deployment (docs/RELIABILITY.md, "Clocks").
-    const now = await clockRepository.now(trx);
-    const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'incoming', now });
-    const statusTarget = await incomingStatusTarget(trx, doc.id, doc.source);
-    const number = await numberDocument(trx, { checked, doc, actor, action: 'register', to, data: { book: checked.book.name }, set: { registered_at: now }, at: now });
-    if (statusTarget) await sendIncomingStatus(trx, statusTarget, { documentId: doc.id, agencyId: doc.agencyId, status: 'registered', bookNumber: number, note: null });
-    return { ...doc, state: to, bookId: checked.book.id, bookNumber: number };
-  });
+  const doc = await withDocument(
+    ctx,
+    actor,
+    id,
+    'register',
+    async (trx, doc, to, { now, book }) => {
+      // A confirmed registration does not need the list of possible duplicates.
+      const dups = input.acceptDuplicate ? [] : await documentRepository.findDuplicates(trx, doc.agencyId, doc);
+      if (dups.length) {
+        const list = dups.map((d) => `${[d.codeNumber, d.codeNotation].filter(Boolean).join('/')} — ${d.subject}${d.bookNumber ? ` (số đến ${d.bookNumber})` : ''}`).join('; ');
+        throw new AppError('conflict', `Văn bản có thể bị trùng với: ${list}. Kiểm tra lại, nếu vẫn vào sổ hãy xác nhận.`, { duplicates: dups.map((d) => d.id) });
+      }
+      // The registration date and the book's year are PostgreSQL's (the transaction's now(), read
+      // with the lock), not this process's clock: one clock for the deployment (docs/RELIABILITY.md,
+      // "Clocks"). The book was read with the lock too, and is checked here.
+      const checked = await bookForNumbering(trx, { bookId: input.bookId, agencyId: doc.agencyId, direction: 'incoming', now, book });
+      const statusTarget = await incomingStatusTarget(trx, doc.id, doc.source);
+      const number = await numberDocument(trx, { checked, doc, actor, action: 'register', to, data: { book: checked.book.name }, patch: { registeredAt: now }, at: now });
+      if (statusTarget) await sendIncomingStatus(trx, statusTarget, { documentId: doc.id, agencyId: doc.agencyId, status: 'registered', bookNumber: number, note: null });
+      return { ...doc, state: to, bookId: checked.book.id, bookNumber: number };
+    },
+    { bookId: input.bookId },
+  );
   return doc;
 }
 
@@ -163,10 +183,10 @@ export async function directIncoming(ctx: AppContext, actor: Actor, id: string, 
   }
   const lead = Array.isArray(input.lead) ? input.lead[0]! : input.lead;
   if (input.co.includes(lead) || input.info.includes(lead)) throw new AppError('validation', 'Đơn vị chủ trì không đồng thời là phối hợp hoặc để biết.');
-  await withDocument(ctx, actor, id, 'direct', async (trx, doc, to) => {
+  await withDocument(ctx, actor, id, 'direct', async (trx, doc, to, { now }) => {
     // "Today" is the day of the direction on PostgreSQL's clock (that of its timeline event): N working
     // days count from there whichever process computes them (docs/RELIABILITY.md, "Clocks").
-    const today = todayInVietnam(await clockRepository.now(trx));
+    const today = todayInVietnam(now);
     // The calendar with the administrators' declared days off and make-up days (DOMAIN.md §6).
     const calendar = await loadWorkingCalendar(trx);
     let deadline: string | null = null;
@@ -249,14 +269,14 @@ export async function completeIncoming(ctx: AppContext, actor: Actor, id: string
   const files = await prepareUploads(uploads, ctx.config.uploadMaxBytes);
   const linked: string[] = [];
   await withStoredFiles(ctx.db, ctx.blobs, files, () =>
-    withDocument(ctx, actor, id, 'complete', async (trx, doc, to) => {
+    withDocument(ctx, actor, id, 'complete', async (trx, doc, to, { now }) => {
       if (input.replyDocumentId) {
         const reply = await documentRepository.findById(trx, input.replyDocumentId);
         if (!reply || String(reply.agencyId) !== String(doc.agencyId) || reply.direction !== 'outgoing') throw new AppError('validation', 'Văn bản trả lời không hợp lệ.');
         await documentRepository.addLink(trx, reply.id, doc.id, 'reply_to');
       }
       linked.push(...(await linkFiles(trx, doc.id, 'evidence', files, actor.userId)));
-      await recordTransition(trx, { doc, actor, action: 'complete', to, note: input.note || null, patch: { completedAt: await clockRepository.now(trx) }, data: { replyDocumentId: input.replyDocumentId || null } });
+      await recordTransition(trx, { doc, actor, action: 'complete', to, note: input.note || null, patch: { completedAt: now }, data: { replyDocumentId: input.replyDocumentId || null } });
       await onDocumentCompleted(trx, { documentId: doc.id, agencyId: doc.agencyId, replyDocumentId: input.replyDocumentId || null, note: input.note || null, actor });
       await onIncomingStatus(trx, { documentId: doc.id, agencyId: doc.agencyId, status: 'done', bookNumber: doc.bookNumber, note: input.note || null });
     }),

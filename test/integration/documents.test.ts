@@ -131,6 +131,20 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     expect((await bookRepository.findById(t.ctx.db, old.id))!.nextNumber).to.equal(1);
   });
 
+  it('refuses to register into another agency’s book, an outgoing book or a book that does not exist, writing nothing', async () => {
+    const theirs = (await booksFor(t.ctx.db, otherClerk.activeAgencyId!, 'incoming'))[0]!;
+    const outgoing = (await booksFor(t.ctx.db, province, 'outgoing'))[0]!;
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '77/TB-UBND' }, []);
+    const before = await counts();
+    for (const bookId of [theirs.id, outgoing.id, '987654321']) {
+      await expectAppError(performAction(t.ctx, clerk, d.id, 'register', { bookId }), 'validation', /Sổ văn bản không hợp lệ/);
+    }
+    expect(await counts()).to.deep.equal(before);
+    const doc = await t.ctx.db.selectFrom('document').select(['state', 'bookId', 'bookNumber']).where('id', '=', d.id).executeTakeFirstOrThrow();
+    expect(doc).to.deep.equal({ state: 'received', bookId: null, bookNumber: null });
+    expect((await bookRepository.findById(t.ctx.db, theirs.id))!.nextNumber).to.equal(theirs.nextNumber);
+  });
+
   it('writes the number onto the document, its timeline event and its chained audit entry in the last statement', async () => {
     const book = (await booksFor(t.ctx.db, province, 'incoming'))[0]!;
     const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '141/BC-UBND', subject: 'Báo cáo kiểm tra số đến' }, []);
