@@ -37,7 +37,12 @@ describe('the whole journey in Chromium', function () {
     const net = writeNetwork(networkDir, 41000 + (process.pid % 4000) * 4, { trustRootPaths: ['root.pem', join(CERTS, 'root-ca.pem')] });
     const redis = (await availableRedisUrl()) ?? '';
     const nodeEnv = (name: 'commune' | 'district') => ({ AXIS_NODE_CONFIG: net[name].configPath, REDIS_URL: redis, QUEUE_PREFIX: `vanthu-e2e-${name}-${process.pid}` });
-    [node, district] = await Promise.all([startNode('xa', net.commune.port, nodeEnv('commune')), startNode('huyen', net.district.port, nodeEnv('district'))]);
+    // allSettled, not all: when one node fails to start, the one that started is still stopped by
+    // the after hook (Promise.all dropped it, and its process outlived the run).
+    const [c, d] = await Promise.allSettled([startNode('xa', net.commune.port, nodeEnv('commune')), startNode('huyen', net.district.port, nodeEnv('district'))]);
+    if (c.status === 'fulfilled') node = c.value;
+    if (d.status === 'fulfilled') district = d.value;
+    for (const r of [c, d]) if (r.status === 'rejected') throw r.reason;
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });

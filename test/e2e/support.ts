@@ -38,23 +38,32 @@ export async function startNode(name: string, port: number, env: Record<string, 
   // Generous: on a 2-core machine shared with other test runs (load average 40-60), migrating and
   // seeding takes minutes.
   const until = Date.now() + 600_000;
+  const failed = async (why: string): Promise<never> => {
+    // Never leave the process behind (it holds the test runner's stdout open), nor its database.
+    child.kill('SIGKILL');
+    await rm(blobDir, { recursive: true, force: true });
+    const a = new pg.Client({ connectionString: serverUrl() });
+    await a.connect().then(() => a.query(`drop database if exists ${dbName} with (force)`)).catch(() => undefined);
+    await a.end().catch(() => undefined);
+    throw new Error(`node ${name} ${why}`);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`node ${name} exited with ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null) await failed(`exited with ${child.exitCode ?? child.signalCode}`);
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > until) {
-      // Never leave the process behind (it holds the test runner's stdout open).
-      child.kill('SIGKILL');
-      throw new Error(`node ${name} did not start within 600 s`);
-    }
+    if (Date.now() > until) await failed('did not start within 600 s');
     await new Promise((r) => setTimeout(r, 300));
   }
   return {
     url,
     databaseUrl: base.toString(),
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      // A process that already exited (crashed, or killed by a test) emits no more 'exit'.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       await rm(blobDir, { recursive: true, force: true });
       const a = new pg.Client({ connectionString: serverUrl() });
       await a.connect();

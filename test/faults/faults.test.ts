@@ -216,15 +216,20 @@ describe('Faults', function () {
     let districtHours: Proc;
     let districtYear: Proc;
     let skew = { hoursS: 0, yearS: 0 };
+    let ownPg: OwnPostgres | undefined;
 
     before(async function () {
       if (!existsSync(FAKETIME_LIB)) {
         process.stdout.write('      (needs faketime: apt-get install -y faketime)\n');
         this.skip();
       }
+      // Both nodes' databases on a PostgreSQL of the test's own (same machine, same clock): three
+      // processes on the queue's PostgreSQL backend hold ~100 connections, which is every slot of
+      // the machine's shared server ("too many clients" answered 500 to the clerk in the first runs).
+      ownPg = await startOwnPostgres();
       // Skews computed from the database's clock, so that whenever the test runs the first process is
       // hours ahead and past the next midnight in Vietnam, and the second past the next New Year.
-      const probe = createDatabase(createPool(BASE_URL, 1));
+      const probe = createDatabase(createPool(ownPg.url, 1));
       const now = (await sql<{ now: Date }>`select now() as now`.execute(probe)).rows[0]!.now.getTime();
       await probe.destroy();
       const VN = 7 * 3600_000;
@@ -237,7 +242,7 @@ describe('Faults', function () {
       const envOf = async (name: 'commune' | 'district') => {
         const blobDir = mkdtempSync(path.join(tmpdir(), `vanthu-clock-${name}-`));
         dirs.push(blobDir);
-        const url = await freshDatabase(BASE_URL, names[name]);
+        const url = await freshDatabase(ownPg!.url, names[name]);
         return { DATABASE_URL: url, BLOB_DIR: blobDir, AXIS_NODE_CONFIG: net[name].configPath, RUN_WORKERS_IN_WEB: 'true', REDIS_URL: '' };
       };
       const communeEnv = await envOf('commune');
@@ -245,12 +250,13 @@ describe('Faults', function () {
       // libfaketime preloaded into node itself (not the `faketime` wrapper script, whose child would
       // outlive a SIGTERM sent to the wrapper); "+N" is an offset in seconds.
       const skewed = (seconds: number) => ({ LD_PRELOAD: FAKETIME_LIB, FAKETIME: `+${seconds}`, FAKETIME_DONT_RESET: '1' });
-      [commune, districtHours] = await Promise.all([
-        startWeb('commune-true-clock', { ...communeEnv, PORT: String(net.commune.port) }),
-        // The district's axis address and its workers (deliveries, receipts) run in the hours-skewed process.
-        startWeb('district-skewed-hours', { ...districtEnv, PORT: String(net.district.port), ...skewed(skew.hoursS) }),
-      ]);
-      procs.push(commune, districtHours);
+      // One after the other, each kept for the after hook as soon as it answers: a process that
+      // fails to start never leaves an earlier one running.
+      commune = await startWeb('commune-true-clock', { ...communeEnv, PORT: String(net.commune.port) });
+      procs.push(commune);
+      // The district's axis address and its workers (deliveries, receipts) run in the hours-skewed process.
+      districtHours = await startWeb('district-skewed-hours', { ...districtEnv, PORT: String(net.district.port), ...skewed(skew.hoursS) });
+      procs.push(districtHours);
       districtYear = await startWeb('district-skewed-past-new-year', { ...districtEnv, RUN_WORKERS_IN_WEB: 'false', ...skewed(skew.yearS) });
       procs.push(districtYear);
       communeDb = createDatabase(createPool(communeEnv.DATABASE_URL, 2));
@@ -261,8 +267,7 @@ describe('Faults', function () {
       await Promise.all(procs.map((p) => p.stop()));
       await communeDb?.destroy();
       await districtDb?.destroy();
-      await dropDatabase(BASE_URL, names.commune);
-      await dropDatabase(BASE_URL, names.district);
+      ownPg?.stop(); // and its databases with it
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     });
 
@@ -308,7 +313,8 @@ describe('Faults', function () {
         const id = (await incomingOf(subjects[i]!))!.id;
         incoming.push(id);
         // The page the clerk registers from (it lists the books, creating the year's defaults if missing).
-        expect((await fetch(`${p.url}/documents/${id}`, { headers: { cookie: dClerk.cookie } })).status).to.equal(200);
+        const view = await fetch(`${p.url}/documents/${id}`, { headers: { cookie: dClerk.cookie } });
+        expect(view.status, `document page on ${p.name}: ${(await view.text()).slice(0, 300)}\n${p.output().slice(-3000)}`).to.equal(200);
         const reg = await postForm(dClerk, `/documents/${id}/actions/register`, { bookId: String(inBook.id), acceptDuplicate: '1' });
         expect(reg.status, `register on ${p.name}: ${reg.text.slice(0, 300)}`).to.equal(303);
         expect((await postForm(dClerk, `/documents/${id}/actions/present`, { note: 'Kính trình' })).status).to.equal(303);
