@@ -56,17 +56,18 @@ export function documentsController(ctx: AppContext) {
       limit: PAGE + 1,
     });
     const machine = direction === 'incoming' ? INCOMING_WORKFLOW : OUTGOING_WORKFLOW;
-    // The labels are added to the fresh rows themselves: `{ ...d, label: … }` takes V8's slow path
-    // for properties after a spread (≈ 0.6 ms for 50 rows, docs/PERFORMANCE.md).
-    const items = rows.slice(0, PAGE).map((d) =>
-      Object.assign(d, {
-        numberAndNotation: [d.codeNumber, d.codeNotation].filter(Boolean).join('/'),
-        stateLabel: (machine.states as Record<string, string>)[d.state] ?? d.state,
-        urgent: d.urgency > 0,
-        urgencyLabel: URGENCY_LABELS[urgencyFromPriority(d.urgency)],
-        overdue: Boolean(d.handlingDeadline && d.handlingDeadline < today),
-      }),
-    );
+    // The labels are set on the fresh rows themselves, one property at a time: `{ ...d, label: … }`
+    // takes V8's slow path for properties after a spread, Object.assign a slower one than plain
+    // stores (0.59 / 0.07 / 0.007 ms per 50 rows, docs/PERFORMANCE.md).
+    const items = rows.slice(0, PAGE).map((d) => {
+      const item = d as typeof d & { numberAndNotation: string; stateLabel: string; urgent: boolean; urgencyLabel: string; overdue: boolean };
+      item.numberAndNotation = [d.codeNumber, d.codeNotation].filter(Boolean).join('/');
+      item.stateLabel = (machine.states as Record<string, string>)[d.state] ?? d.state;
+      item.urgent = d.urgency > 0;
+      item.urgencyLabel = URGENCY_LABELS[urgencyFromPriority(d.urgency)];
+      item.overdue = Boolean(d.handlingDeadline && d.handlingDeadline < today);
+      return item;
+    });
     const last = items[items.length - 1];
     res.render('documents/list', {
       title: direction === 'incoming' ? 'Văn bản đến' : 'Văn bản đi',
