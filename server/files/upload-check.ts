@@ -7,6 +7,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { AppError } from '../errors.ts';
 import { Semaphore } from './semaphore.ts';
+import { restoreNativeBuiltins } from './pdfjs-runtime.ts';
 import { CheckBudget, inspectPdf, PdfRefusal, slowRefusal, type PdfInspection } from './pdf-inspect.ts';
 
 export type AcceptedType = 'application/pdf' | 'image/jpeg' | 'image/png';
@@ -53,7 +54,9 @@ export const loadPdfjs = () =>
     const workerModule = 'pdfjs-dist/legacy/build/pdf.worker.mjs'; // untyped module: imported by name
     const worker: unknown = await import(workerModule);
     (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= worker;
-    return import('pdfjs-dist/legacy/build/pdf.mjs');
+    const lib = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    restoreNativeBuiltins();
+    return lib;
   })());
 
 const refuse = {

@@ -2,6 +2,7 @@
 // isEvalSupported:false per TOOLCHAIN.md). pdfjs splits runs of spaces into separate items, so a
 // "line" is the union of the items sharing a baseline on one page.
 import { searchKey } from './vn-format.ts';
+import { restoreNativeBuiltins } from '../files/pdfjs-runtime.ts';
 
 export interface TextLine {
   pageIndex: number;
@@ -31,7 +32,11 @@ type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
  */
 function loadPdfjs(): Promise<Pdfjs> {
   const host = (globalThis as { __vanthuImportPdfjs?: () => Promise<Pdfjs> }).__vanthuImportPdfjs;
-  return host ? host() : import('pdfjs-dist/legacy/build/pdf.mjs');
+  // Its legacy build replaces Array.prototype.push and JSON of the whole process (pdfjs-runtime.ts).
+  return (host ? host() : import('pdfjs-dist/legacy/build/pdf.mjs')).then((lib) => {
+    restoreNativeBuiltins();
+    return lib;
+  });
 }
 
 /**
@@ -50,6 +55,7 @@ export async function extractLines(
   const { getDocument } = await loadPdfjs();
   const task = getDocument({ data: new Uint8Array(pdf), isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: 0 });
   const doc = await task.promise;
+  restoreNativeBuiltins(); // the first getDocument imports pdfjs's worker half, which patches them again
   try {
     const lines: TextLine[] = [];
     const all = Array.from({ length: doc.numPages }, (_, i) => i);
