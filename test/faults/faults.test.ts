@@ -191,9 +191,16 @@ describe('Faults', function () {
       }
       // The workers re-created every scheduler in the emptied Redis.
       for (const [job, id] of SCHEDULERS) {
-        const q = new Queue(queueNameOf(job), { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix: 'redisflush' });
-        expect(await q.getJobScheduler(id), `scheduler ${id} re-created`).to.not.equal(undefined);
-        await q.close();
+        // A connection of our own: Queue.close() leaves a connection it was given open, and once the
+        // test's redis-server is stopped it would try to reconnect for the rest of the run.
+        const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+        const q = new Queue(queueNameOf(job), { connection, prefix: 'redisflush' });
+        try {
+          expect(await q.getJobScheduler(id), `scheduler ${id} re-created`).to.not.equal(undefined);
+        } finally {
+          await q.close();
+          connection.disconnect();
+        }
       }
       redis.disconnect();
       expect((await verifyAuditChain(db!)).ok).to.equal(true);
