@@ -134,10 +134,10 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
   it('refuses to register into another agency’s book, an outgoing book or a book that does not exist, writing nothing', async () => {
     const theirs = (await booksFor(t.ctx.db, otherClerk.activeAgencyId!, 'incoming'))[0]!;
     const outgoing = (await booksFor(t.ctx.db, province, 'outgoing'))[0]!;
-    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '77/TB-UBND' }, []);
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '977/TB-UBND', subject: 'Thông báo về sổ không hợp lệ' }, []);
     const before = await counts();
     for (const bookId of [theirs.id, outgoing.id, '987654321']) {
-      await expectAppError(performAction(t.ctx, clerk, d.id, 'register', { bookId }), 'validation', /Sổ văn bản không hợp lệ/);
+      await expectAppError(performAction(t.ctx, clerk, d.id, 'register', { bookId, acceptDuplicate: true }), 'validation', /Sổ văn bản không hợp lệ/);
     }
     expect(await counts()).to.deep.equal(before);
     const doc = await t.ctx.db.selectFrom('document').select(['state', 'bookId', 'bookNumber']).where('id', '=', d.id).executeTakeFirstOrThrow();
