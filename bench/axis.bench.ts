@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sql } from 'kysely';
 import { buildDocumentPackage, buildStatusPackage, parseEdxmlDocument, signPackage, toEdxmlTimestamp, verifyPackageSignature, type DocumentPackageInput } from '../server/axis/edxml/index.ts';
 import { verifyRequest } from '../server/axis/request-signing.ts';
 import { peekPackageBytes } from '../server/services/axis.service.ts';
@@ -158,6 +159,8 @@ export async function runAxisBench(): Promise<void> {
     const idleT0 = performance.now();
     await new Promise((r) => setTimeout(r, 5000));
     const idleMsPerS = (processCpuMs(vpcpPid) - idle0) / ((performance.now() - idleT0) / 1000);
+    const vpcpDb = new URL(dbs.urls.vpcp!).pathname.slice(1);
+    const pg0 = await postgresCpu(vpcpCtx, vpcpDb);
     const cpu0 = processCpuMs(vpcpPid);
     const t0 = performance.now();
     const perS = await drive(packages, 4, async (p) => {
@@ -165,6 +168,7 @@ export async function runAxisBench(): Promise<void> {
       if (r.status !== 200) refused++;
     });
     const cpuReceive = processCpuMs(vpcpPid) - cpu0;
+    const pgReceive = await postgresCpuSince(vpcpCtx, vpcpDb, pg0);
     const receiveS = (performance.now() - t0) / 1000;
     print(`one hop, signed package + signed 200 KB PDF, request/package/PDF signatures verified, stored before the receipt: ${perS.toFixed(1)} packages/s — target ≥ 300 (${packages.length} packages, 4 connections, ${refused} refused; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     print(`  ratio to the plain echo: ${((perS / echo) * 100).toFixed(1)} %`);
@@ -172,11 +176,16 @@ export async function runAxisBench(): Promise<void> {
     // turn the stored packages into incoming documents (registration workflow, files, receipts 01).
     await waitIdle(vpcpCtx);
     const cpuTotal = processCpuMs(vpcpPid) - cpu0;
+    const pgTotal = await postgresCpuSince(vpcpCtx, vpcpDb, pg0);
     const totalS = (performance.now() - t0) / 1000;
     const perPkg = cpuReceive / packages.length;
     const net = (ms: number, s: number) => Math.max(0, ms - idleMsPerS * s) / packages.length;
     print(`  receiving node CPU (/proc, all threads): ${perPkg.toFixed(1)} ms/package while receiving (→ ${(1000 / perPkg).toFixed(0)} packages/s per core), ${(cpuTotal / packages.length).toFixed(1)} ms/package including processing into documents (incoming document, files, text extraction, status 01 sent)`);
     print(`  the same without the idle node's own ${idleMsPerS.toFixed(1)} ms CPU per second (sweeps, queue polling) over the ${receiveS.toFixed(0)} s / ${totalS.toFixed(0)} s it lasted: ${net(cpuReceive, receiveS).toFixed(1)} ms/package while receiving, ${net(cpuTotal, totalS).toFixed(1)} ms/package sustained — target ≤ 6.7 (300 packages/s on 2 cores)`);
+
+    print(`  PostgreSQL backends of the receiving node's database (/proc): ${(pgReceive / packages.length).toFixed(1)} ms/package while receiving, ${(pgTotal / packages.length).toFixed(1)} ms/package sustained`);
+    const sustained = net(cpuTotal, totalS) + pgTotal / packages.length;
+    print(`  node + PostgreSQL sustained: ${sustained.toFixed(1)} ms CPU/package → ceiling ${((2 * 1000) / sustained).toFixed(0)} packages/s on 2 cores with nothing else running`);
 
     // Three hops: POSTed by the commune node to its parent (district) → province → VPCP.
     const hops = Number(process.env.AXIS_BENCH_HOPS ?? 15);
@@ -258,6 +267,27 @@ async function receivePathCpu(packages: Buffer[], o: { trustRoots: string[]; pro
     print(`  ${name.padEnd(58)} ${m.toFixed(2).padStart(7)} ms`);
   }
   print(`  before the receipt id, these steps: ${before.toFixed(1)} ms/package — budget for 300 packages/s on 2 cores, everything included: 6.7 ms`);
+}
+
+/** CPU (/proc) of each PostgreSQL backend serving one database, by pid. */
+async function postgresCpu(ctx: ReturnType<typeof clientContext>, database: string): Promise<Map<number, number>> {
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = ${database}`.execute(ctx.db);
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, processCpuMs(pid));
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return out;
+}
+
+/** CPU the backends used since `before` (a backend started meanwhile counts whole; one that ended takes its time with it). */
+async function postgresCpuSince(ctx: ReturnType<typeof clientContext>, database: string, before: Map<number, number>): Promise<number> {
+  let total = 0;
+  for (const [pid, ms] of await postgresCpu(ctx, database)) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** user + system CPU of a process in ms (Linux /proc). */

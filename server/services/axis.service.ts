@@ -101,8 +101,9 @@ export async function deliverOutbox(ctx: AppContext, outboxId: string): Promise<
     try {
       const bytes = await buildOutboxPackage(ctx, node, row);
       const giveUpAt = new Date(new Date(row.createdAt).getTime() + retry.maxAgeMs);
-      await ctx.db.updateTable('axisOutbox').set({ package: bytes, giveUpAt }).where('id', '=', row.id).where('package', 'is', null).execute();
-      row = (await axisRepository.findOutbox(ctx.db, row.id))!;
+      const frozen = await ctx.db.updateTable('axisOutbox').set({ package: bytes, giveUpAt }).where('id', '=', row.id).where('package', 'is', null).executeTakeFirst();
+      // Read back only when another attempt froze its bytes first (those are the ones to send).
+      row = frozen.numUpdatedRows === 1n ? { ...row, package: bytes, giveUpAt } : (await axisRepository.findOutbox(ctx.db, row.id))!;
     } catch (e) {
       // A package we cannot build (missing number, builder refusal) will not build better later.
       await finishRejected(ctx, row, `Không lập được gói tin: ${(e as Error).message}`);
@@ -607,10 +608,12 @@ async function applyDocument(ctx: AppContext, row: AxisInboxEntry, p: ParsedDocu
     await applyStatus(ctx, axisNodeOf(ctx)!, row, '13', p.package.TraceHeaderList?.Bussiness?.BussinessDocReason ?? 'Bên gửi thu hồi văn bản.');
     return;
   }
-  // New (0) or replacing (3): one incoming copy. After a crash between the two transactions the
-  // copy is found again by its DocumentId, so the package never produces two documents.
-  const doc = existing ?? (await receiveIncoming(ctx, SYSTEM_ACTOR, agencyId, metadataOf(p), uploads, { source: 'axis', system: true, prepared: checkedFiles }));
-  await ctx.db.transaction().execute(async (trx) => {
+  // New (0) or replacing (3): one incoming copy, created in the same transaction that marks the
+  // inbox row processed with it. A registration looks the copy's sender up through that row
+  // (incomingStatusTarget): committed separately, a clerk registering in between sent no status
+  // 03 at all. A copy already there (an older run that committed the copy but not the row) is
+  // found by its DocumentId, so the package never produces two documents.
+  const finish = async (trx: Executor, doc: { id: string }) => {
     if (type === 3) {
       for (const r of p.package.TraceHeaderList?.Bussiness?.ReplacementInfoList ?? []) {
         const old = await axisRepository.findAxisCopy(trx, agencyId, r.DocumentId);
@@ -621,7 +624,9 @@ async function applyDocument(ctx: AppContext, row: AxisInboxEntry, p: ParsedDocu
       }
     }
     await markProcessed(trx, row, doc.id, 'axis.inbox.processed');
-  });
+  };
+  if (existing) await ctx.db.transaction().execute((trx) => finish(trx, existing));
+  else await receiveIncoming(ctx, SYSTEM_ACTOR, agencyId, metadataOf(p), uploads, { source: 'axis', system: true, prepared: checkedFiles, within: finish });
 }
 
 /**

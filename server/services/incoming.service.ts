@@ -30,6 +30,8 @@ export interface ReceiveOptions {
   system?: boolean;
   /** The same files as `uploads`, already through prepareUploads in this process (axis receive). */
   prepared?: PreparedFile[];
+  /** The caller's own writes about the new document, in the same transaction (the axis marks its inbox row). */
+  within?: (trx: Executor, doc: DocumentRow) => Promise<void>;
 }
 
 /** Clerk enters a document that arrived on paper or by e-mail, with its scan (state: chờ vào sổ). */
@@ -52,6 +54,7 @@ export async function receiveIncoming(ctx: AppContext, actor: Actor, agencyId: s
       });
       linked.push(...(await linkFiles(trx, doc.id, 'main', files, opts.system ? null : actor.userId)));
       await recordTransition(trx, { doc: { ...doc, state: 'received' }, actor, action: 'receive', to: 'received', data: { files: files.length, source: doc.source } });
+      if (opts.within) await opts.within(trx, doc);
       return doc;
     }),
   );
