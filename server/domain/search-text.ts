@@ -1,5 +1,6 @@
 // What full-text search looks at, diacritics folded (đ → d, "Quyết định" → "quyet dinh"): kept in
-// document.search_folded so that a trigram index serves both words and số ký hiệu fragments.
+// document.search_folded, copied by a trigger to document_search_text where a trigram index serves
+// both words and số ký hiệu fragments (a side table, so that state changes do not rewrite it).
 import { foldDiacritics } from './vietnamese-text.ts';
 
 export interface SearchableFields {

@@ -74,21 +74,24 @@ export function narrowAccessFilter(actor: Actor, scope: NarrowScope[]) {
 }
 
 /**
- * The same rule as narrowAccessFilter, on document.access_keys (GIN): 'u:' the person, 'n:' their
- * units, 'd:' the units they head (submitted outgoing drafts only). A condition on `document as d`.
+ * The same rule as narrowAccessFilter, on the access keys: 'u:' the person, 'n:' their units, 'd:'
+ * the units they head (submitted outgoing drafts only). A condition on `document as d`, reading the
+ * keys from `keysOf`: `s` (document_search_text, GIN-indexed beside the trigram indexes, so that the
+ * planner ANDs both bitmaps) when the search has words, else `d`.
  */
-export function narrowKeysFilter(actor: Actor, scope: NarrowScope[]) {
+export function narrowKeysFilter(actor: Actor, scope: NarrowScope[], keysOf: 'd' | 's' = 'd') {
+  const keysColumn = sql.ref(`${keysOf}.access_keys`);
   return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
     const per = scope.map((n) => {
       const keys = [`u:${actor.userId}`, ...n.units.map((u) => `n:${u}`)];
-      if (!n.headUnits.length) return eb.and([eb('d.agencyId', '=', n.agencyId), sql<SqlBool>`d.access_keys && ${sql.val(keys)}::text[]`]);
+      if (!n.headUnits.length) return eb.and([eb('d.agencyId', '=', n.agencyId), sql<SqlBool>`${keysColumn} && ${sql.val(keys)}::text[]`]);
       // One overlap with every key (an index condition the planner ANDs with the trigram bitmap),
       // then the exact rule: drafting-unit keys count only for submitted outgoing drafts.
       const all = [...keys, ...n.headUnits.map((u) => `d:${u}`)];
       return eb.and([
         eb('d.agencyId', '=', n.agencyId),
-        sql<SqlBool>`d.access_keys && ${sql.val(all)}::text[]`,
-        eb.or([sql<SqlBool>`d.access_keys && ${sql.val(keys)}::text[]`, eb.and([eb('d.direction', '=', 'outgoing'), eb('d.state', '<>', 'draft')])]),
+        sql<SqlBool>`${keysColumn} && ${sql.val(all)}::text[]`,
+        eb.or([sql<SqlBool>`${keysColumn} && ${sql.val(keys)}::text[]`, eb.and([eb('d.direction', '=', 'outgoing'), eb('d.state', '<>', 'draft')])]),
       ]);
     });
     return per.length ? eb.or(per) : sql<SqlBool>`false`;
@@ -127,7 +130,7 @@ export function visibleDocumentsFilter(actor: Actor) {
 }
 
 export interface SearchCriteria {
-  /** Folded tokens: each must occur in search_folded (trigram index). */
+  /** Folded tokens: each must occur in document_search_text.search_folded (trigram index). */
   foldedTokens: string[];
   /** NFC lower-case tokens with diacritics: documents containing them all rank first. */
   exactTokens: string[];
@@ -170,17 +173,32 @@ export interface SearchRow {
 
 const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The original text a person reads, lower-cased: where exact-diacritic tokens are looked for. */
-const exactHaystack = sql<string>`lower(d.subject || ' ' || coalesce(d.code_number, '') || '/' || coalesce(d.code_notation, '') || ' ' || coalesce(d.issuer_name, '') || ' ' || coalesce(d.signer_full_name, '') || ' ' || left(coalesce(d.extracted_text, ''), 20000))`;
+/**
+ * The original text a person reads, lower-cased: where exact-diacritic tokens are looked for
+ * (document_search_text, aliased `s`, kept by a trigger; migration 2026_11_28_12_55_00).
+ */
+const exactHaystack = sql<string>`s.search_exact`;
 
-/** The words and the filters of a search, as conditions on `document as d`. */
+/** The words and the filters of a search, as conditions on `document as d` (and, with words, its text `s`). */
 type DocumentD = DB & { d: DB['document'] };
+
+/** Whether the search has words, hence reads document_search_text (joined as `s`). */
+const hasWords = (c: SearchCriteria): boolean => c.foldedTokens.length > 0 || c.exactTokens.length > 0;
+
+/**
+ * The document's searched text joined as `s` when the search has words. The text lives in a side
+ * table so that state changes of a document do not rewrite its trigram index entries; a search
+ * without words does not read it.
+ */
+function withText<Q extends SelectQueryBuilder<any, any, object>>(q: Q, c: SearchCriteria): Q {
+  return hasWords(c) ? (q.innerJoin('documentSearchText as s', 's.documentId', 'd.id') as unknown as Q) : q;
+}
 
 function criteriaFilter<Q extends SelectQueryBuilder<DocumentD, 'd', object>>(query: Q, c: SearchCriteria): Q {
   let q = query as SelectQueryBuilder<DocumentD, 'd', object>;
   // Tokens under 3 characters have no trigram: as LIKE they would make the index read everything.
   for (const t of c.foldedTokens) {
-    q = q.where(t.length >= 3 ? sql<SqlBool>`d.search_folded like ${'%' + likeEscape(t) + '%'}` : sql<SqlBool>`strpos(d.search_folded, ${t}) > 0`);
+    q = q.where(t.length >= 3 ? sql<SqlBool>`s.search_folded like ${'%' + likeEscape(t) + '%'}` : sql<SqlBool>`strpos(s.search_folded, ${t}) > 0`);
   }
   if (c.agencyId) q = q.where('d.agencyId', '=', c.agencyId);
   if (c.direction) q = q.where('d.direction', '=', c.direction);
@@ -270,7 +288,7 @@ const SEARCH_COLUMNS = [
 
 /**
  * All exact (NFC lower-case, with diacritics) tokens occur in what a person reads. Written as LIKE
- * on the very expression of document_search_exact_trgm_idx (migration 2026_11_28_09_30_00), so that
+ * on search_exact, under document_search_text_exact_trgm_idx (migration 2026_11_28_12_55_00), so that
  * rare exact matches among common folded ones ("Quyết định" among every "quyet dinh") come from
  * that trigram index instead of reading every folded match; tokens under 3 characters have no
  * trigram and stay strpos, as in criteriaFilter. LIKE with escaped wildcards is strpos > 0.
@@ -368,7 +386,8 @@ export const searchRepository = {
 
   /** The documents of the branch that match the words and the filters, as conditions on `document as d`. */
   filtered(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria) {
-    const scoped = 'wide' in branch ? db.selectFrom('document as d').where('d.agencyId', 'in', branch.wide) : db.selectFrom('document as d').where(narrowKeysFilter(actor, branch.narrow));
+    const from = withText(db.selectFrom('document as d'), c);
+    const scoped = 'wide' in branch ? from.where('d.agencyId', 'in', branch.wide) : from.where(narrowKeysFilter(actor, branch.narrow, hasWords(c) ? 's' : 'd'));
     return criteriaFilter(scoped, c);
   },
 
@@ -381,13 +400,16 @@ export const searchRepository = {
         principalsOf(actor, n).map((pr) =>
           phased(
             criteriaFilter(
-              db
-                .selectFrom('documentAccess as x')
-                .innerJoin('document as d', 'd.id', 'x.documentId')
-                .where('x.principalKind', '=', pr.kind)
-                .where('x.principalId', '=', pr.id)
-                .where('x.agencyId', '=', n.agencyId)
-                .$if(pr.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft')),
+              withText(
+                db
+                  .selectFrom('documentAccess as x')
+                  .innerJoin('document as d', 'd.id', 'x.documentId')
+                  .where('x.principalKind', '=', pr.kind)
+                  .where('x.principalId', '=', pr.id)
+                  .where('x.agencyId', '=', n.agencyId)
+                  .$if(pr.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft')),
+                c,
+              ),
               c,
             ),
             c,

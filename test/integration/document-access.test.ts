@@ -61,6 +61,11 @@ describe('document_access: the relations inbox lists and search read, kept in th
           select case s.principal_kind when 'user' then 'u:' when 'unit' then 'n:' else 'd:' end || s.principal_id as k
           from document_access_source s where s.document_id = d.id) x), '{}')`.execute(db);
     expect(keys.rows, `documents whose access_keys are stale after ${step}`).to.deep.equal([]);
+    // Search reads the keys beside the text (document_search_text): the same, for every document.
+    const copies = await sql<{ id: string }>`
+      select d.id::text from document d left join document_search_text s on s.document_id = d.id
+      where s.access_keys is distinct from d.access_keys or s.search_folded is distinct from d.search_folded`.execute(db);
+    expect(copies.rows, `documents whose searched text or keys differ from document_search_text after ${step}`).to.deep.equal([]);
   }
 
   /** Ids a person finds in a tab, every page followed by its keyset cursor (pages of 2). */

@@ -1,6 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { expect } from 'chai';
+import { sql } from 'kysely';
 import { createTestApp, loginAs, postForm, csrfFrom, type TestApp } from '../helpers/app.ts';
 import { actorFor, agencyIdOf, insertDocument, unitIdOf } from '../fixtures/pdf/documents.ts';
 import { vietnamesePdf } from '../fixtures/pdf/make-pdfs.ts';
@@ -157,6 +158,41 @@ describe('search over documents', function () {
     let msg = '';
     await searchDocuments(db, clerk, { q: 'x' }, 'not-a-cursor').catch((e: Error) => (msg = e.message));
     expect(msg).to.contain('Con trỏ trang');
+  });
+
+  it('keeps the searched text beside the document in the writer’s transaction, and leaves it alone on a change of state', async () => {
+    const text = (id: string) =>
+      t.ctx.db
+        .selectFrom('documentSearchText as s')
+        .innerJoin('document as d', 'd.id', 's.documentId')
+        .select(['s.searchFolded', 's.searchExact', 'd.searchFolded as documentFolded', sql<string>`s.xmin::text`.as('version')])
+        .where('s.documentId', '=', id)
+        .executeTakeFirstOrThrow();
+    const id = await insertDocument(t.ctx.db, { agencyId: tinh, subject: 'Kế hoạch Phòng chống Lụt bão', codeNumber: '12', codeNotation: 'KH-UBND', issuerName: 'UBND tỉnh', signerFullName: 'Đặng Văn Ân' });
+    const made = await text(id);
+    expect(made.searchFolded).to.equal(made.documentFolded);
+    expect(made.searchExact).to.equal('kế hoạch phòng chống lụt bão 12/kh-ubnd ubnd tỉnh đặng văn ân ');
+    // A change of state (vào sổ, trình, giao…) does not rewrite the text nor its trigram entries.
+    await t.ctx.db.updateTable('document').set({ state: 'presented', urgency: 2 }).where('id', '=', id).execute();
+    expect((await text(id)).version).to.equal(made.version);
+    // An edit of the text does, in the same statement's transaction; a rolled-back edit leaves the old text.
+    await t.ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.updateTable('document').set({ subject: 'Bỏ dở', searchFolded: 'bo do' }).where('id', '=', id).execute();
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    expect((await text(id)).searchExact).to.contain('lụt bão');
+    await t.ctx.db.updateTable('document').set({ extractedText: 'Nội dung Tệp', searchFolded: `${made.documentFolded} noi dung tep` }).where('id', '=', id).execute();
+    const edited = await text(id);
+    expect(edited.searchFolded).to.equal(`${made.documentFolded} noi dung tep`);
+    expect(edited.searchExact).to.equal('kế hoạch phòng chống lụt bão 12/kh-ubnd ubnd tỉnh đặng văn ân nội dung tệp');
+    expect(await subjects(actors['tinh.vanthu']!, { q: 'noi dung tep' })).to.deep.equal(['Kế hoạch Phòng chống Lụt bão']);
+    // Deleting the document deletes its text.
+    await t.ctx.db.deleteFrom('documentAccess').where('documentId', '=', id).execute();
+    await t.ctx.db.deleteFrom('document').where('id', '=', id).execute();
+    expect(await t.ctx.db.selectFrom('documentSearchText').select('documentId').where('documentId', '=', id).execute()).to.deep.equal([]);
   });
 
   it('gives the same pages when the newest-first plan times out and the trigram plan takes over', async () => {

@@ -118,6 +118,13 @@ export interface DocumentAccessTable {
   handlingDeadline: string | null;
 }
 
+/** The searched text of a document, 1:1, kept by a trigger on document (migration 2026_11_28_12_55_00). */
+export interface DocumentSearchTextTable {
+  documentId: Ref;
+  searchFolded: string;
+  searchExact: string;
+}
+
 export interface DocumentRecipientTable {
   id: Generated<string>;
   documentId: Ref;
@@ -174,6 +181,7 @@ export interface DocumentTables {
   documentFile: DocumentFileTable;
   documentAssignment: DocumentAssignmentTable;
   documentAccess: DocumentAccessTable;
+  documentSearchText: DocumentSearchTextTable;
   documentRecipient: DocumentRecipientTable;
   documentEvent: DocumentEventTable;
   documentLink: DocumentLinkTable;
