@@ -158,33 +158,29 @@ async function memoVerify(key: string, check: () => Promise<boolean>): Promise<b
 const idOf = (der: Buffer) => createHash('sha256').update(der).digest('base64');
 
 /**
- * ContentInfo → the SignerInfos and certificates of its SignedData. Certificates are taken as raw
- * DER from the CMS and parsed through the certificate cache (the same signer and CA certificates
- * arrive on every document): when the CMS is plain DER they are sliced out before asn1js reads it
- * (they are ~80 % of its bytes). The SignerInfos are built by pkijs from their own schema, as
- * pkijs.SignedData builds them, without pkijs.SignedData's schema — whose CertificateSet and
- * RevocationInfoChoices parts alone cost more than the signature check; the other fields are
+ * ContentInfo → the SignerInfos and certificates of its SignedData, all read by asn1js. Certificates
+ * are taken as raw DER from the parsed CMS and parsed through the certificate cache (the same signer
+ * and CA certificates arrive on every document). The SignerInfos are built by pkijs from their own
+ * schema, as pkijs.SignedData builds them, without pkijs.SignedData's schema — whose CertificateSet
+ * and RevocationInfoChoices parts alone cost more than the signature check; the other fields are
  * still checked against their pkijs schemas, and any other shape goes through pkijs.SignedData.
+ * (The DER is not walked by hand to skip the certificates: a second reader of signature bytes is
+ * what signature-bypass bugs are made of.)
  */
 function parseSignedData(cmsDer: Buffer): { signerInfos: pkijs.SignerInfo[]; certs: pkijs.Certificate[] } {
-  const cut = withoutCertificates(cmsDer);
-  const ci = pkijs.ContentInfo.fromBER(toArrayBuffer(cut?.rest ?? cmsDer));
+  const ci = pkijs.ContentInfo.fromBER(toArrayBuffer(cmsDer));
   if (ci.contentType !== OID.signedData) throw new Error('not signed-data');
   const schema = ci.content as asn1js.Sequence;
   const items = schema.valueBlock.value;
-  let certs: pkijs.Certificate[] = [];
-  if (cut) {
-    certs = cut.certs.map(certificateFromDer);
-  } else {
-    const at = items.findIndex((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0);
-    if (at >= 0) {
-      for (const c of (items[at] as asn1js.Constructed).valueBlock.value) {
-        // Only plain certificates (SEQUENCE); other choices (attribute certificates) are not used here.
-        if (c.idBlock.tagClass !== 1 || c.idBlock.tagNumber !== 16) continue;
-        certs.push(certificateFromDer(Buffer.from(c.valueBeforeDecodeView)));
-      }
-      items.splice(at, 1);
+  const certs: pkijs.Certificate[] = [];
+  const at = items.findIndex((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0);
+  if (at >= 0) {
+    for (const c of (items[at] as asn1js.Constructed).valueBlock.value) {
+      // Only plain certificates (SEQUENCE); other choices (attribute certificates) are not used here.
+      if (c.idBlock.tagClass !== 1 || c.idBlock.tagNumber !== 16) continue;
+      certs.push(certificateFromDer(Buffer.from(c.valueBeforeDecodeView)));
     }
+    items.splice(at, 1);
   }
   return { signerInfos: signerInfosOf(items) ?? new pkijs.SignedData({ schema }).signerInfos, certs };
 }
@@ -196,76 +192,6 @@ function signerInfosOf(items: asn1js.AsnType[]): pkijs.SignerInfo[] | null {
   for (const a of digestAlgorithms.valueBlock.value) new pkijs.AlgorithmIdentifier({ schema: a });
   new pkijs.EncapsulatedContentInfo({ schema: encap });
   return signerInfos.valueBlock.value.map((si) => new pkijs.SignerInfo({ schema: si }));
-}
-
-/** Tag, header length and content length of the DER element at `at`; null for anything but a
- *  one-byte tag with a definite length inside `end` (BER indefinite lengths go the slow way). */
-function derHeader(b: Buffer, at: number, end: number): { tag: number; hdr: number; len: number } | null {
-  if (at + 2 > end) return null;
-  const tag = b[at]!;
-  if ((tag & 0x1f) === 0x1f) return null;
-  let len = b[at + 1]!;
-  let hdr = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || at + 2 + n > end) return null;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[at + 2 + i]!;
-    hdr += n;
-  }
-  return at + hdr + len <= end ? { tag, hdr, len } : null;
-}
-
-const derLengthBytes = (n: number): Buffer => {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-};
-const derElement = (tag: number, content: Buffer) => Buffer.concat([Buffer.from([tag]), derLengthBytes(content.length), content]);
-
-/**
- * ContentInfo { signedData, [0] SignedData { version, digestAlgorithms, encapContentInfo,
- * [0] certificates?, … } } (RFC 5652 §3, §5.1) with the certificates field removed, and the DER of
- * each plain certificate in it (other CertificateChoices are dropped, as the full path below
- * drops them). Only element boundaries are read here, never their content; null when the shape
- * is not that, and the caller parses the whole CMS with asn1js.
- */
-function withoutCertificates(cms: Buffer): { rest: Buffer; certs: Buffer[] } | null {
-  const ci = derHeader(cms, 0, cms.length);
-  if (!ci || ci.tag !== 0x30) return null;
-  const ciEnd = ci.hdr + ci.len;
-  const oid = derHeader(cms, ci.hdr, ciEnd);
-  if (!oid || oid.tag !== 0x06) return null;
-  const explicitAt = ci.hdr + oid.hdr + oid.len;
-  const explicit = derHeader(cms, explicitAt, ciEnd);
-  if (!explicit || explicit.tag !== 0xa0) return null;
-  const sdAt = explicitAt + explicit.hdr;
-  const sd = derHeader(cms, sdAt, sdAt + explicit.len);
-  if (!sd || sd.tag !== 0x30 || sd.hdr + sd.len !== explicit.len) return null;
-  const sdEnd = sdAt + sd.hdr + sd.len;
-  const kept: Buffer[] = [];
-  let certs: Buffer[] | null = null;
-  for (let at = sdAt + sd.hdr; at < sdEnd; ) {
-    const child = derHeader(cms, at, sdEnd);
-    if (!child) return null;
-    const next = at + child.hdr + child.len;
-    if (child.tag === 0xa0 && certs === null) {
-      certs = [];
-      for (let c = at + child.hdr; c < next; ) {
-        const cert = derHeader(cms, c, next);
-        if (!cert) return null;
-        if (cert.tag === 0x30) certs.push(cms.subarray(c, c + cert.hdr + cert.len));
-        c += cert.hdr + cert.len;
-      }
-    } else {
-      kept.push(cms.subarray(at, next));
-    }
-    at = next;
-  }
-  if (certs === null) return null;
-  const signedData = derElement(0x30, Buffer.concat(kept));
-  return { rest: derElement(0x30, Buffer.concat([cms.subarray(ci.hdr, explicitAt), derElement(0xa0, signedData)])), certs };
 }
 
 function publicKeyOf(c: pkijs.Certificate): KeyObject {
