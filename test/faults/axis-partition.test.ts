@@ -69,6 +69,15 @@ describe(`the link between two axis nodes cut for ${PARTITION_MS / 1000} s (FAUL
     (await districtDb!.selectFrom('document').select(['subject', sql<string>`count(*)`.as('n')]).where('direction', '=', 'incoming').where('subject', 'like', 'V/v báo cáo số liệu đợt%').groupBy('subject').execute()).map((r) => ({ subject: r.subject, n: Number(r.n) }));
   const recipientStatuses = async () => (await communeDb!.selectFrom('documentRecipient').select('status').where('agencyCode', '=', CODES.district).execute()).map((r) => r.status);
 
+  // Where the receipts are, for a failure message: the commune's recipient rows, the district's
+  // status packages, and the commune's inbox.
+  const receiptTrail = async () => {
+    const recipients = await communeDb!.selectFrom('documentRecipient').select(['documentId', 'status', 'updatedAt']).where('agencyCode', '=', CODES.district).orderBy('documentId').execute();
+    const sent = await districtDb!.selectFrom('axisOutbox').select(['id', 'edxmlDocumentId', 'statusCode', 'state', 'attempts', 'lastError', 'createdAt', 'sentAt']).where('kind', '=', 'status').orderBy('id').execute();
+    const inbox = await communeDb!.selectFrom('axisInbox').select(['id', 'edxmlDocumentId', 'businessType', 'state', 'reason', 'receivedAt', 'processedAt']).orderBy('id').execute();
+    return [`commune recipients: ${JSON.stringify(recipients)}`, `district status packages: ${JSON.stringify(sent)}`, `commune inbox: ${JSON.stringify(inbox)}`].join('\n');
+  };
+
   it(`delivers everything released while the district was unreachable, each exactly once, and the receipts flow back`, async () => {
     // Numbered outgoing documents of the commune (with a PDF; no credential uploaded, so the leader's
     // signature and the number are recorded without a digital signature).
@@ -90,16 +99,23 @@ describe(`the link between two axis nodes cut for ${PARTITION_MS / 1000} s (FAUL
     });
     const release = async (id: string) => expect((await postForm(clerk!, `/documents/${id}/actions/release`, { externalCodes: CODES.district })).status, `release ${id}`).to.equal(303);
 
-    // With the link up: the first one arrives.
+    // With the link up: the first one arrives, and the commune has the district's answer. (Seeing
+    // the document at the district is not enough: killed before its answer left, the district has
+    // it and the commune sends it again after the cut — at-least-once, deduplicated by the receiver.)
     await release(ids[0]!);
     await waitFor(async () => (await arrivedAtDistrict()).length === 1, 120_000, 'the first document at the district');
+    await waitFor(async () => !!(await communeDb!.selectFrom('axisOutbox').select('id').where('kind', '=', 'document').where('documentId', '=', ids[0]!).where('state', '=', 'sent').executeTakeFirst()), 120_000, 'the first document acknowledged to the commune');
 
     // The link goes down: the district's process is killed, and stays down.
     await district!.kill9();
     const cutAt = Date.now();
     await pool(ids.slice(1), 3, release);
+    const held = () => communeDb!.selectFrom('axisOutbox').select(['attempts', 'lastError', 'state']).where('kind', '=', 'document').where('targetCode', '=', CODES.district).where('state', '!=', 'sent').execute();
+    // The cut lasts PARTITION_MS, and at least until each held package has been tried (a short cut
+    // on a loaded machine may end before the last one's first attempt).
     await new Promise((r) => setTimeout(r, Math.max(0, PARTITION_MS - (Date.now() - cutAt))));
-    const retrying = await communeDb!.selectFrom('axisOutbox').select(['attempts', 'lastError', 'state']).where('kind', '=', 'document').where('targetCode', '=', CODES.district).where('state', '!=', 'sent').execute();
+    await waitFor(async () => (await held()).filter((r) => r.attempts >= 1 && r.lastError).length >= DOCS - 1, 300_000, 'every held package tried while the district is down');
+    const retrying = await held();
     process.stdout.write(`      link cut for ${Math.round((Date.now() - cutAt) / 1000)} s: ${retrying.length} packages waiting, up to ${Math.max(...retrying.map((r) => r.attempts))} attempts each (${retrying[0]?.lastError?.slice(0, 80)})\n`);
     expect(retrying.length, 'packages held while the district is unreachable').to.equal(DOCS - 1);
     expect(retrying.every((r) => r.attempts >= 1 && r.lastError), 'each one tried and failed').to.equal(true);
@@ -119,7 +135,9 @@ describe(`the link between two axis nodes cut for ${PARTITION_MS / 1000} s (FAUL
     const inBook = (await booksFor(districtDb!, districtId, 'incoming'))[0]!;
     const incoming = await districtDb!.selectFrom('document').select('id').where('direction', '=', 'incoming').where('subject', 'like', 'V/v báo cáo số liệu đợt%').execute();
     for (const d of incoming) expect((await postForm(districtClerk, `/documents/${d.id}/actions/register`, { bookId: String(inBook.id), acceptDuplicate: '1' })).status).to.equal(303);
-    await waitFor(async () => (await recipientStatuses()).filter((s) => s === 'registered').length === DOCS, 180_000, 'receipts 03 (registered) back at the commune');
+    await waitFor(async () => (await recipientStatuses()).filter((s) => s === 'registered').length === DOCS, 180_000, 'receipts 03 (registered) back at the commune').catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${await receiptTrail()}`);
+    });
     process.stdout.write(`      after the link came back: all ${DOCS} delivered in ${Math.round(arrivedMs / 1000)} s (district start-up included), registered and acknowledged in ${Math.round((Date.now() - backAt) / 1000)} s\n`);
 
     // Nothing twice: one recipient row per document, one registration per document at the district.
