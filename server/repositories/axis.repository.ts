@@ -195,26 +195,6 @@ export const axisRepository = {
     return db.selectFrom('axisInbox').selectAll().where('documentId', '=', documentId).where('businessType', 'like', 'doc:%').orderBy('id').limit(1).executeTakeFirst();
   },
 
-  /**
-   * The package of an axis copy whose inbox row is not linked to it yet, found by the edXML
-   * DocumentId: the node stopped between the transaction that created the copy and the one that
-   * links the row (processInbox), and the row waits to be reclaimed (up to STALE_PROCESSING_MS)
-   * while the copy can already be registered.
-   */
-  inboxOfUnlinkedCopy(db: Executor, documentId: string): Promise<AxisInboxRow | undefined> {
-    return db
-      .selectFrom('axisInbox as i')
-      .innerJoin('document as d', (j) => j.onRef('d.externalId', '=', 'i.edxmlDocumentId').onRef('d.agencyId', '=', 'i.agencyId'))
-      .selectAll('i')
-      .where('d.id', '=', documentId)
-      .where('d.source', '=', 'axis')
-      .where('i.documentId', 'is', null)
-      .where('i.businessType', 'like', 'doc:%')
-      .orderBy('i.id')
-      .limit(1)
-      .executeTakeFirst();
-  },
-
   findAxisCopy(db: Executor, agencyId: string, externalId: string) {
     return db.selectFrom('document').selectAll().where('agencyId', '=', agencyId).where('externalId', '=', externalId).where('direction', '=', 'incoming').where('source', '=', 'axis').orderBy('id').limit(1).executeTakeFirst();
   },

@@ -55,9 +55,7 @@ export async function incomingStatusTarget(trx: Executor, documentId: string, so
     .executeTakeFirst();
   const recipientId = (delivered?.data as { recipientId?: string } | null)?.recipientId;
   if (recipientId) return { recipientId };
-  // The row not yet linked when the node stopped between creating the copy and linking its row: a
-  // registration in that window would otherwise send no 03, ever (found by the axis-partition fault test).
-  const inbox = (await axisRepository.inboxOfDocument(trx, documentId)) ?? (await axisRepository.inboxOfUnlinkedCopy(trx, documentId));
+  const inbox = await axisRepository.inboxOfDocument(trx, documentId);
   return inbox ? { inbox } : null;
 }
 

@@ -8,8 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type express from 'express';
 import request from 'supertest';
 import { expect } from 'chai';
-import { createTestApp, loginAs, postForm, type TestApp } from '../helpers/app.ts';
-import { booksFor } from '../../server/services/book.service.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { makePdf } from '../helpers/pdf.ts';
 import { CODES, makeIdentity, writeNetwork } from '../fixtures/axis/network.ts';
 import { waitFor } from '../fixtures/axis/harness.ts';
@@ -253,25 +252,6 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     const newInbox = await t.ctx.db.selectFrom('axisInbox').selectAll().where('receiptId', '=', r.body.receiptId).executeTakeFirstOrThrow();
     const newCopy = await docOf(newInbox.edxmlDocumentId);
     await waitFor('replacement link', () => t.ctx.db.selectFrom('documentLink').selectAll().where('fromId', '=', newCopy.id).where('toId', '=', copy.id).where('kind', '=', 'replaces').executeTakeFirst());
-  });
-
-  it('sends the registration receipt (03) of a copy registered before its inbox row was linked (the node stopped between the two transactions)', async () => {
-    const res = await post(await signed(model({ number: '301', subject: 'V/v tiếp nhận văn bản khi nút dừng giữa chừng' })));
-    expect(res.status, res.text).to.equal(200);
-    const inbox = await t.ctx.db.selectFrom('axisInbox').selectAll().where('receiptId', '=', res.body.receiptId).executeTakeFirstOrThrow();
-    const copy = await waitFor('the copy', () => t.ctx.db.selectFrom('document').selectAll().where('externalId', '=', inbox.edxmlDocumentId).where('direction', '=', 'incoming').executeTakeFirst());
-    await waitFor('processed', async () => (await t.ctx.db.selectFrom('axisInbox').select('state').where('id', '=', inbox.id).executeTakeFirstOrThrow()).state === 'processed');
-    // What a kill -9 after the copy's transaction and before the linking one leaves: the row claimed,
-    // not linked, waiting STALE_PROCESSING_MS to be reclaimed; the copy already in the clerk's list.
-    await t.ctx.db.updateTable('axisInbox').set({ state: 'processing', documentId: null, processedAt: null, claimedAt: new Date() }).where('id', '=', inbox.id).execute();
-
-    const clerk = await loginAs(app, 'vpcp.vanthu');
-    const book = (await booksFor(t.ctx.db, copy.agencyId, 'incoming'))[0]!;
-    const reg = await postForm(clerk, `/documents/${copy.id}`, `/documents/${copy.id}/actions/register`, { bookId: String(book.id), acceptDuplicate: '1' });
-    expect(reg.status, reg.text.slice(0, 300)).to.equal(303);
-    const receipts = await t.ctx.db.selectFrom('axisOutbox').selectAll().where('inboxId', '=', inbox.id).where('statusCode', '=', '03').execute();
-    expect(receipts, 'status 03 for the registration').to.have.length(1);
-    expect(receipts[0]).to.include({ kind: 'status', fromCode: CODES.vpcp, targetCode: CODES.province, edxmlDocumentId: inbox.edxmlDocumentId });
   });
 
   it('retries an unreachable next hop with back-off and gives up after the delivery window, noting it on the row', async () => {
