@@ -26,7 +26,9 @@ describe('axis: four nodes exchange documents, receipts and recalls (separate pr
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-axis-net-'));
-    const nodes = writeNetwork(dir, 42000 + ((process.pid * 7) % 2000) * 4);
+    // Below Linux's ephemeral range (32768–60999): a port the kernel hands to a client socket or a
+    // `listen(0)` server of an earlier test in this process can never be one of the nodes'.
+    const nodes = writeNetwork(dir, 24000 + ((process.pid * 7) % 2000) * 4);
     // A scanned page (PNG): the leader's approval then needs no digital signature of a PDF draft.
     pdf = await readFile(path.join(process.cwd(), 'certs-sample/images/seal-uy-ban-nhan-dan-xa-hung-loc.png'));
     dbs = await createNodeDatabases(`vanthu_axis_${process.pid}`, NAMES);
@@ -38,8 +40,20 @@ describe('axis: four nodes exchange documents, receipts and recalls (separate pr
     await Promise.all(NAMES.map((n) => procs[n].start()));
   });
 
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+
   after(async () => {
     await Promise.all(NAMES.map((n) => procs[n]?.kill()));
+    // A failure in CI leaves nothing to read once the folder is gone: print the end of each node's log.
+    if (failed) {
+      for (const n of NAMES) {
+        const log = await readFile(path.join(dir, 'logs', `${n}.log`), 'utf8').catch(() => '(no log)');
+        console.log(`--- ${n}.log (last 40 lines)\n${log.split('\n').slice(-40).join('\n')}`);
+      }
+    }
     for (const n of NAMES) await ctxs[n]?.close();
     await dbs?.drop();
     if (process.env.AXIS_KEEP_LOGS) console.log(`axis network logs kept in ${dir}/logs`);
