@@ -12,7 +12,7 @@ import { CERTS, PASS } from '../unit/signing/helpers.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeNetwork, CODES } from '../fixtures/axis/network.ts';
+import { testPortBase, writeNetwork, CODES } from '../fixtures/axis/network.ts';
 import { availableRedisUrl } from '../helpers/redis.ts';
 import { CHROMIUM, launchBrowser, login, logout, screenshot, startNode, type RunningNode } from './support.ts';
 
@@ -34,7 +34,7 @@ describe('the whole journey in Chromium', function () {
     // database, port and queue prefix.
     networkDir = mkdtempSync(path.join(os.tmpdir(), 'vanthu-e2e-axis-'));
     // Both nodes also trust the sample government PKI that signs the PDFs inside the packages.
-    const net = writeNetwork(networkDir, 12000 + (process.pid % 2000) * 4, /* below the ephemeral port range */ { trustRootPaths: ['root.pem', join(CERTS, 'root-ca.pem')] });
+    const net = writeNetwork(networkDir, testPortBase(1), { trustRootPaths: ['root.pem', join(CERTS, 'root-ca.pem')] });
     const redis = (await availableRedisUrl()) ?? '';
     const nodeEnv = (name: 'commune' | 'district') => ({ AXIS_NODE_CONFIG: net[name].configPath, REDIS_URL: redis, QUEUE_PREFIX: `vanthu-e2e-${name}-${process.pid}` });
     // allSettled, not all: when one node fails to start, the one that started is still stopped by

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path, { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { makeDecree30Pdf } from '../fixtures/signing/decree30-pdf.ts';
-import { CODES, writeNetwork } from '../fixtures/axis/network.ts';
+import { CODES, testPortBase, writeNetwork } from '../fixtures/axis/network.ts';
 import { availableRedisUrl } from '../helpers/redis.ts';
 import { CERTS, PASS } from '../unit/signing/helpers.ts';
 import { CHROMIUM, launchBrowser, screenshot, startNode, type RunningNode } from './support.ts';
@@ -257,7 +257,7 @@ describe('the whole journey with the keyboard alone in Chromium', function () {
     }
     // Two nodes of the axis test network, as in journey.e2e.test.ts (other ports).
     networkDir = mkdtempSync(path.join(os.tmpdir(), 'vanthu-e2e-kb-axis-'));
-    const net = writeNetwork(networkDir, 20000 + (process.pid % 2000) * 4, /* below the ephemeral port range */ { trustRootPaths: ['root.pem', join(CERTS, 'root-ca.pem')] });
+    const net = writeNetwork(networkDir, testPortBase(2), { trustRootPaths: ['root.pem', join(CERTS, 'root-ca.pem')] });
     const redis = (await availableRedisUrl()) ?? '';
     const nodeEnv = (name: 'commune' | 'district') => ({ AXIS_NODE_CONFIG: net[name].configPath, REDIS_URL: redis, QUEUE_PREFIX: `vanthu-e2e-kb-${name}-${process.pid}` });
     // allSettled: when one node fails to start, the other is still stopped by the after hook.

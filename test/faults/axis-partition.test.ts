@@ -6,23 +6,20 @@
 // every document arrives, each exactly once, and the registration receipts (03) flow back, each
 // recipient row moving to "registered" once. Run by `npm run test:faults`.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { createDatabase, createPool, type Database } from '../../server/db/database.ts';
 import { verifyAuditChain } from '../../server/services/audit.service.ts';
 import { booksFor } from '../../server/services/book.service.ts';
-import { CODES, writeNetwork } from '../fixtures/axis/network.ts';
+import { CODES } from '../fixtures/axis/network.ts';
 import { makePdf } from '../helpers/pdf.ts';
-import { createDraftWithPdf, pool, freshDatabase, login, postForm, startOwnPostgres, startWeb, waitFor, type OwnPostgres, type Proc, type Session } from './cluster.ts';
+import { createDraftWithPdf, pool, login, postForm, startOwnPostgres, startWeb, twoAxisNodes, waitFor, type OwnPostgres, type Proc, type Session } from './cluster.ts';
 
 const PARTITION_MS = Number(process.env.FAULTS_PARTITION_MS ?? 120_000);
 const DOCS = 12;
 
 describe(`the link between two axis nodes cut for ${PARTITION_MS / 1000} s (FAULTS_PARTITION_MS; the issue asks for minutes)`, function () {
   this.timeout(2_400_000);
-  const names = { commune: `vanthu_cut_xa_${process.pid}`, district: `vanthu_cut_huyen_${process.pid}` };
   const dirs: string[] = [];
   let commune: Proc | undefined;
   let district: Proc | undefined;
@@ -35,18 +32,10 @@ describe(`the link between two axis nodes cut for ${PARTITION_MS / 1000} s (FAUL
     // Both nodes' databases on a PostgreSQL of the test's own: two processes on the queue's
     // PostgreSQL backend hold ~70 connections, most of the machine's shared server.
     ownPg = await startOwnPostgres();
-    const networkDir = mkdtempSync(path.join(tmpdir(), 'vanthu-cut-axis-'));
-    dirs.push(networkDir);
     // Retries back off up to 20 s (the deployment default is up to an hour): the test waits for them.
-    const net = writeNetwork(networkDir, 38000 + (process.pid % 2000) * 4, { retry: { baseDelayMs: 1000, maxDelayMs: 20_000, maxAgeMs: 7 * 24 * 3600_000 }, sweepEveryMs: 5000 });
-    const envOf = async (name: 'commune' | 'district') => {
-      const blobDir = mkdtempSync(path.join(tmpdir(), `vanthu-cut-${name}-`));
-      dirs.push(blobDir);
-      const url = await freshDatabase(ownPg!.url, names[name]);
-      return { DATABASE_URL: url, BLOB_DIR: blobDir, AXIS_NODE_CONFIG: net[name].configPath, PORT: String(net[name].port), RUN_WORKERS_IN_WEB: 'true', REDIS_URL: '' };
-    };
-    const communeEnv = await envOf('commune');
-    districtEnv = await envOf('district');
+    const { net, env } = await twoAxisNodes('cut', ownPg.url, 4, { retry: { baseDelayMs: 1000, maxDelayMs: 20_000, maxAgeMs: 7 * 24 * 3600_000 }, sweepEveryMs: 5000 }, dirs);
+    const communeEnv: Record<string, string> = { ...env.commune, PORT: String(net.commune.port) };
+    districtEnv = { ...env.district, PORT: String(net.district.port) };
     // One after the other: a process that fails to start never leaves the other running unseen
     // (each is assigned, for the after hook, as soon as it answers).
     commune = await startWeb('commune', communeEnv);

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { AxisNodeConfigInput } from '../../server/axis/node-config.ts';
+import { testPortBase, writeNetwork } from '../fixtures/axis/network.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -253,6 +255,28 @@ export function run(cmd: string, args: string[], env: Record<string, string> = {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.status} ${r.stderr || r.stdout}`);
   return r.stdout;
+}
+
+/**
+ * The commune and district nodes of the axis test network for a fault test: the network's files,
+ * and for each node a fresh database on `pgUrl`, a blob folder and the environment of a web process
+ * that serves it with its workers (queue on PostgreSQL). Every folder made goes to `dirs`, for the
+ * after hook. PORT is the caller's: a node reached by its peer listens on `net[name].port`.
+ */
+export async function twoAxisNodes(label: string, pgUrl: string, portSlot: number, tweak: Partial<AxisNodeConfigInput>, dirs: string[]) {
+  const networkDir = mkdtempSync(path.join(tmpdir(), `vanthu-${label}-axis-`));
+  dirs.push(networkDir);
+  const net = writeNetwork(networkDir, testPortBase(portSlot), tweak);
+  const envOf = async (name: 'commune' | 'district', db: string): Promise<Record<string, string>> => {
+    const blobDir = mkdtempSync(path.join(tmpdir(), `vanthu-${label}-${name}-`));
+    dirs.push(blobDir);
+    const url = await freshDatabase(pgUrl, `vanthu_${label}_${db}_${process.pid}`);
+    return { DATABASE_URL: url, BLOB_DIR: blobDir, AXIS_NODE_CONFIG: net[name].configPath, RUN_WORKERS_IN_WEB: 'true', REDIS_URL: '' };
+  };
+  // One after the other: the databases are made on one server connection at a time.
+  const commune = await envOf('commune', 'xa');
+  const district = await envOf('district', 'huyen');
+  return { net, env: { commune, district } };
 }
 
 export interface OwnPostgres {

@@ -21,10 +21,10 @@ import { booksFor } from '../../server/services/book.service.ts';
 import { queueNameOf } from '../../server/jobs/jobs.ts';
 import { todayInVietnam, vietnamYearOf } from '../../server/domain/vietnam-time.ts';
 import { loadWorkingCalendar } from '../../server/services/calendar.service.ts';
-import { CODES, writeNetwork } from '../fixtures/axis/network.ts';
+import { CODES } from '../fixtures/axis/network.ts';
 import { SCHEDULERS } from '../../workers/host.ts';
 import { makePdf } from '../helpers/pdf.ts';
-import { createDraftWithPdf, dropDatabase, freshDatabase, login, postForm, startOwnPostgres, startOwnRedis, startWeb, startWorker, waitFor, type OwnPostgres, type OwnRedis, type Proc, type Session } from './cluster.ts';
+import { createDraftWithPdf, dropDatabase, freshDatabase, login, twoAxisNodes, postForm, startOwnPostgres, startOwnRedis, startWeb, startWorker, waitFor, type OwnPostgres, type OwnRedis, type Proc, type Session } from './cluster.ts';
 import { BASE_URL, pool, receive } from './multi-process.test.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -214,7 +214,6 @@ describe('Faults', function () {
     // database, one skewed by hours to past midnight in Vietnam and one skewed past the next
     // 1 January (Vietnam time). Decided (docs/RELIABILITY.md, "Clocks"): PostgreSQL's clock is the
     // deployment's clock; the receipt's own time is the recipient's, shown beside our arrival time.
-    const names = { commune: `vanthu_clock_xa_${process.pid}`, district: `vanthu_clock_huyen_${process.pid}` };
     const dirs: string[] = [];
     const procs: Proc[] = [];
     let communeDb: Database | undefined;
@@ -243,17 +242,8 @@ describe('Faults', function () {
       const nextMidnight = Math.floor((now + VN) / 86_400_000 + 1) * 86_400_000 - VN;
       const nextNewYear = Date.UTC(vietnamYearOf(now) + 1, 0, 1) - VN;
       skew = { hoursS: Math.ceil((nextMidnight - now) / 3600_000 + 1) * 3600, yearS: Math.ceil((nextNewYear - now) / 1000) + 2 * 3600 };
-      const networkDir = mkdtempSync(path.join(tmpdir(), 'vanthu-clock-axis-'));
-      dirs.push(networkDir);
-      const net = writeNetwork(networkDir, 36000 + (process.pid % 2000) * 4, { retry: { baseDelayMs: 1000, maxDelayMs: 10_000, maxAgeMs: 7 * 24 * 3600_000 }, sweepEveryMs: 3000 });
-      const envOf = async (name: 'commune' | 'district') => {
-        const blobDir = mkdtempSync(path.join(tmpdir(), `vanthu-clock-${name}-`));
-        dirs.push(blobDir);
-        const url = await freshDatabase(ownPg!.url, names[name]);
-        return { DATABASE_URL: url, BLOB_DIR: blobDir, AXIS_NODE_CONFIG: net[name].configPath, RUN_WORKERS_IN_WEB: 'true', REDIS_URL: '' };
-      };
-      const communeEnv = await envOf('commune');
-      const districtEnv = await envOf('district');
+      const { net, env } = await twoAxisNodes('clock', ownPg.url, 3, { retry: { baseDelayMs: 1000, maxDelayMs: 10_000, maxAgeMs: 7 * 24 * 3600_000 }, sweepEveryMs: 3000 }, dirs);
+      const { commune: communeEnv, district: districtEnv } = env;
       // libfaketime preloaded into node itself (not the `faketime` wrapper script, whose child would
       // outlive a SIGTERM sent to the wrapper); "+N" is an offset in seconds.
       const skewed = (seconds: number) => ({ LD_PRELOAD: FAKETIME_LIB, FAKETIME: `+${seconds}`, FAKETIME_DONT_RESET: '1' });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import { CODES, writeNetwork, type NodeName } from '../fixtures/axis/network.ts';
+import { CODES, testPortBase, writeNetwork, type NodeName } from '../fixtures/axis/network.ts';
 import { actorFor, clerkOf, clientContext, createNodeDatabases, issueAndRelease, nodeProcess, registerCopy, waitFor, type RunningNode } from '../fixtures/axis/harness.ts';
 import { performAction } from '../../server/services/document-actions.ts';
 
@@ -26,9 +26,7 @@ describe('axis: four nodes exchange documents, receipts and recalls (separate pr
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-axis-net-'));
-    // Below Linux's ephemeral range (32768–60999): a port the kernel hands to a client socket or a
-    // `listen(0)` server of an earlier test in this process can never be one of the nodes'.
-    const nodes = writeNetwork(dir, 24000 + ((process.pid * 7) % 2000) * 4);
+    const nodes = writeNetwork(dir, testPortBase(0));
     // A scanned page (PNG): the leader's approval then needs no digital signature of a PDF draft.
     pdf = await readFile(path.join(process.cwd(), 'certs-sample/images/seal-uy-ban-nhan-dan-xa-hung-loc.png'));
     dbs = await createNodeDatabases(`vanthu_axis_${process.pid}`, NAMES);
