@@ -4,7 +4,7 @@
 // Transform stream — a threadpool round trip per chunk, a stream per response and several socket
 // writes — which was a tenth of the web process's CPU on the inbox page under load
 // (docs/PERFORMANCE.md). It leaves an answer alone once Content-Encoding is set.
-import { gzipSync, constants } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import type { NextFunction, Request, Response } from 'express';
 
 /** Below this, gzip's header and the CPU cost more than the bytes saved on the link. */
@@ -38,7 +38,7 @@ export function gzipSend(req: Request, res: Response, next: NextFunction): void 
         // will see a Buffer.
         if (typeof body === 'string') res.set('Content-Type', `${type.replace(/;\s*charset=[^;]*/i, '')}; charset=utf-8`);
         res.set('Content-Encoding', 'gzip');
-        return send.call(this, gzipSync(body as string | Buffer, { level: 1, memLevel: constants.Z_DEFAULT_MEMLEVEL }));
+        return send.call(this, gzipSync(body as string | Buffer, { level: 1 }));
       }
     }
     return send.call(this, body);
