@@ -13,7 +13,7 @@ import { verifyAuditChain } from '../../server/services/audit.service.ts';
 import { booksFor } from '../../server/services/book.service.ts';
 import { CODES } from '../fixtures/axis/network.ts';
 import { makePdf } from '../helpers/pdf.ts';
-import { createDraftWithPdf, pool, login, postForm, startOwnPostgres, startWeb, twoAxisNodes, waitFor, type OwnPostgres, type Proc, type Session } from './cluster.ts';
+import { communeIssuers, issueOverHttp, pool, login, postForm, startOwnPostgres, startWeb, twoAxisNodes, waitFor, type OwnPostgres, type Proc } from './cluster.ts';
 
 const PARTITION_MS = Number(process.env.FAULTS_PARTITION_MS ?? 120_000);
 const DOCS = 12;
@@ -71,22 +71,11 @@ describe(`the link between two axis nodes cut for ${PARTITION_MS / 1000} s (FAUL
     // Numbered outgoing documents of the commune (with a PDF; no credential uploaded, so the leader's
     // signature and the number are recorded without a digital signature).
     const pdf = await makePdf(['Bao cao so lieu khi mat ket noi truc']);
-    const [specialist, head, leader, clerk] = await Promise.all(['xa1.chuyenvien', 'xa1.truongphong', 'xa1.lanhdao', 'xa1.vanthu'].map((u) => login(commune!.url!, u)));
+    const issuers = await communeIssuers(commune!.url!);
     const communeId = (await communeDb!.selectFrom('agency').select('id').where('qcvnCode', '=', CODES.commune1).executeTakeFirstOrThrow()).id;
     const book = (await booksFor(communeDb!, communeId, 'outgoing'))[0]!;
-    const ids = await pool(Array.from({ length: DOCS }, (_, i) => i), 3, async (i) => {
-      const id = await createDraftWithPdf(specialist!, subjectOf(i), pdf);
-      const steps: [Session, string, Record<string, string>][] = [
-        [specialist!, 'submit', {}],
-        [head!, 'approve', {}],
-        [leader!, 'approve', {}],
-        [leader!, 'sign', { competence: '' }],
-        [clerk!, 'number', { bookId: String(book.id) }],
-      ];
-      for (const [s, action, fields] of steps) expect((await postForm(s, `/documents/${id}/actions/${action}`, fields)).status, action).to.equal(303);
-      return id;
-    });
-    const release = async (id: string) => expect((await postForm(clerk!, `/documents/${id}/actions/release`, { externalCodes: CODES.district })).status, `release ${id}`).to.equal(303);
+    const ids = await pool<number, string>(Array.from({ length: DOCS }, (_, i) => i), 3, (i) => issueOverHttp(issuers, subjectOf(i), pdf, String(book.id)));
+    const release = async (id: string) => expect((await postForm(issuers.clerk, `/documents/${id}/actions/release`, { externalCodes: CODES.district })).status, `release ${id}`).to.equal(303);
 
     // With the link up: the first one arrives, and the commune has the district's answer. (Seeing
     // the document at the district is not enough: killed before its answer left, the district has

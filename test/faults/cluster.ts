@@ -8,6 +8,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import pg from 'pg';
 import type { AxisNodeConfigInput } from '../../server/axis/node-config.ts';
 import { testPortBase, writeNetwork } from '../fixtures/axis/network.ts';
@@ -277,6 +278,31 @@ export async function twoAxisNodes(label: string, pgUrl: string, portSlot: numbe
   const commune = await envOf('commune', 'xa');
   const district = await envOf('district', 'huyen');
   return { net, env: { commune, district } };
+}
+
+/** The commune's people who take an outgoing document from draft to number, signed in on `base`. */
+export async function communeIssuers(base: string): Promise<Record<'specialist' | 'head' | 'leader' | 'clerk', Session>> {
+  const [specialist, head, leader, clerk] = await Promise.all(['xa1.chuyenvien', 'xa1.truongphong', 'xa1.lanhdao', 'xa1.vanthu'].map((u) => login(base, u)));
+  return { specialist: specialist!, head: head!, leader: leader!, clerk: clerk! };
+}
+
+/**
+ * An outgoing document drafted with `pdf` and taken over HTTP through review, the leader's approval
+ * and signature, and numbering in `bookId` (every form answered 303), then released to `releaseTo`
+ * when given. Without an uploaded credential the signature is recorded without a digital one.
+ */
+export async function issueOverHttp(p: Awaited<ReturnType<typeof communeIssuers>>, subject: string, pdf: Uint8Array, bookId: string, releaseTo?: string): Promise<string> {
+  const id = await createDraftWithPdf(p.specialist, subject, pdf);
+  const steps: [Session, string, Record<string, string>][] = [
+    [p.specialist, 'submit', {}],
+    [p.head, 'approve', {}],
+    [p.leader, 'approve', {}],
+    [p.leader, 'sign', { competence: '' }],
+    [p.clerk, 'number', { bookId }],
+    ...(releaseTo ? [[p.clerk, 'release', { externalCodes: releaseTo }] as [Session, string, Record<string, string>]] : []),
+  ];
+  for (const [s, action, fields] of steps) expect((await postForm(s, `/documents/${id}/actions/${action}`, fields)).status, action).to.equal(303);
+  return id;
 }
 
 export interface OwnPostgres {

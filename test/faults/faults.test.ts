@@ -24,7 +24,7 @@ import { loadWorkingCalendar } from '../../server/services/calendar.service.ts';
 import { CODES } from '../fixtures/axis/network.ts';
 import { SCHEDULERS } from '../../workers/host.ts';
 import { makePdf } from '../helpers/pdf.ts';
-import { createDraftWithPdf, dropDatabase, freshDatabase, login, twoAxisNodes, postForm, startOwnPostgres, startOwnRedis, startWeb, startWorker, waitFor, type OwnPostgres, type OwnRedis, type Proc, type Session } from './cluster.ts';
+import { communeIssuers, dropDatabase, freshDatabase, issueOverHttp, login, twoAxisNodes, postForm, startOwnPostgres, startOwnRedis, startWeb, startWorker, waitFor, type OwnPostgres, type OwnRedis, type Proc, type Session } from './cluster.ts';
 import { BASE_URL, pool, receive } from './multi-process.test.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -277,25 +277,13 @@ describe('Faults', function () {
         expect(Math.abs(health.clockOffsetMs + s * 1000), `${p.name}: offset to PostgreSQL's clock in /healthz`).to.be.lessThan(600_000);
       }
       // Two numbered documents of the commune, released to the district over the axis.
-      const [specialist, head, leader, clerk] = await Promise.all(['xa1.chuyenvien', 'xa1.truongphong', 'xa1.lanhdao', 'xa1.vanthu'].map((u) => login(commune.url!, u)));
+      const issuers = await communeIssuers(commune.url!);
       const communeId = (await communeDb!.selectFrom('agency').select('id').where('qcvnCode', '=', CODES.commune1).executeTakeFirstOrThrow()).id;
       const outBook = (await booksFor(communeDb!, communeId, 'outgoing'))[0]!;
       const subjects = ['V/v đồng hồ lệch vài giờ qua nửa đêm', 'V/v đồng hồ lệch qua năm mới'];
       const sent: string[] = [];
       const pdf = await makePdf(['Dong ho lech']);
-      for (const subject of subjects) {
-        const id = await createDraftWithPdf(specialist!, subject, pdf);
-        const steps: [Session, string, Record<string, string>][] = [
-          [specialist!, 'submit', {}],
-          [head!, 'approve', {}],
-          [leader!, 'approve', {}],
-          [leader!, 'sign', { competence: '' }],
-          [clerk!, 'number', { bookId: String(outBook.id) }],
-          [clerk!, 'release', { externalCodes: CODES.district }],
-        ];
-        for (const [s, action, fields] of steps) expect((await postForm(s, `/documents/${id}/actions/${action}`, fields)).status, action).to.equal(303);
-        sent.push(id);
-      }
+      for (const subject of subjects) sent.push(await issueOverHttp(issuers, subject, pdf, String(outBook.id), CODES.district));
       const incomingOf = async (subject: string) => districtDb!.selectFrom('document').selectAll().where('direction', '=', 'incoming').where('subject', '=', subject).executeTakeFirst();
       await waitFor(async () => !!(await incomingOf(subjects[0]!)) && !!(await incomingOf(subjects[1]!)), 300_000, 'both documents at the district');
 
@@ -356,7 +344,7 @@ describe('Faults', function () {
         expect(new Date(r.updatedAt).getTime(), `receipt ${i}: arrived after it was sent`).to.be.at.least(new Date(r.statusAt!).getTime() - 1000);
         expect(new Date(r.updatedAt).getTime() - new Date(r.statusAt!).getTime(), `receipt ${i}: arrived within minutes, not hours`).to.be.lessThan(600_000);
       }
-      const page = await (await fetch(`${commune.url}/documents/${sent[0]}`, { headers: { cookie: clerk!.cookie } })).text();
+      const page = await (await fetch(`${commune.url}/documents/${sent[0]}`, { headers: { cookie: issuers.clerk.cookie } })).text();
       expect(page, 'the receipt time is shown as the recipient\'s').to.include('giờ của nơi nhận');
       expect((await verifyAuditChain(communeDb!)).ok).to.equal(true);
       expect((await verifyAuditChain(districtDb!)).ok).to.equal(true);
