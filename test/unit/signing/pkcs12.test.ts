@@ -20,7 +20,7 @@ async function wrongPassphrase(p: Promise<unknown>): Promise<void> {
   expect((e as AppError).message).to.equal('Mật khẩu chứng thư số không đúng');
 }
 
-describe('PKCS#12 opened by pkcs12.ts (pkijs structures and MAC, OpenSSL key, node:crypto PBES2)', function () {
+describe('PKCS#12 opened by pkcs12.ts (pkijs structures, OpenSSL MAC and key, node:crypto PBES2)', function () {
   this.timeout(60_000);
   const samples = ['agencies', 'persons', 'invalid'].flatMap((d) =>
     readdirSync(join(CERTS, d))
