@@ -12,63 +12,12 @@ function sha256Alg(): pkijs.AlgorithmIdentifier {
   return new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 });
 }
 
-/** ESS signing-certificate-v2 (RFC 5035): binds the signer certificate into the signed data. */
-function signingCertificateV2(certDer: Buffer): asn1js.Sequence {
-  const cert = parseCertificate(certDer);
-  const certHash = createHash('sha256').update(certDer).digest();
-  const issuerSerial = new asn1js.Sequence({
-    value: [
-      new asn1js.Sequence({ value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [cert.issuer.toSchema()] })] }),
-      new asn1js.Integer({ valueHex: cert.serialNumber.valueBlock.valueHexView.slice().buffer }),
-    ],
-  });
-  // hashAlgorithm is omitted: its DEFAULT is SHA-256.
-  const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: toArrayBuffer(certHash) }), issuerSerial] });
-  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
-}
-
-export interface SignedAttributesInput {
-  contentDigest: Buffer;
-  signerCertDer: Buffer;
-  contentType?: string;
-  /** Only for non-PAdES uses (the TSA): PAdES puts the claimed time in the signature dictionary /M. */
-  signingTime?: Date;
-}
-
-function buildAttributes(i: SignedAttributesInput): pkijs.SignedAndUnsignedAttributes {
-  const attributes = [
-    new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: i.contentType ?? OID.data })] }),
-    new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(i.contentDigest) })] }),
-  ];
-  if (i.signingTime) attributes.push(new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: i.signingTime })] }));
-  attributes.push(new pkijs.Attribute({ type: OID.signingCertificateV2, values: [signingCertificateV2(i.signerCertDer)] }));
-  return new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes });
-}
-
-/** DER of the signed attributes as a SET (tag 0x31): the exact bytes the signer signs (RFC 5652 §5.4). */
-export function signedAttributesDer(i: SignedAttributesInput): Buffer {
-  const der = Buffer.from(buildAttributes(i).toSchema().toBER(false));
-  der[0] = 0x31;
-  return der;
-}
-
-export interface BuildCmsInput extends SignedAttributesInput {
-  chain: Buffer[];
-  signature: Buffer;
-  /** Encapsulated content (TSTInfo for a timestamp token); absent = detached (PAdES). */
-  encapsulated?: Buffer;
-  timestampToken?: Buffer;
-}
-
-export function isEcCertificate(certDer: Buffer): boolean {
-  return parseCertificate(certDer).subjectPublicKeyInfo.algorithm.algorithmId === OID.ecPublicKey;
-}
-
 /**
- * A certificate that encodes as its own DER. pkijs would re-parse each certificate's TBS part and
- * re-encode the whole tree on every signature (most of a CMS's build time); the bytes are the same.
+ * An ASN.1 element written as bytes encoded earlier (by asn1js itself, or a certificate's own DER).
+ * pkijs re-parses names and re-encodes whole trees on every toSchema(); what does not change between
+ * signatures is encoded once and spliced in as is.
  */
-class EncodedCertificate extends asn1js.Sequence {
+class Encoded extends asn1js.Sequence {
   constructor(private readonly der: Uint8Array) {
     super();
   }
@@ -83,16 +32,114 @@ class EncodedCertificate extends asn1js.Sequence {
   }
 }
 
+/** Signed attributes already encoded as the SET that was signed, written back as [0] IMPLICIT. */
+class EncodedSignedAttributes extends pkijs.SignedAndUnsignedAttributes {
+  constructor(private readonly setDer: Uint8Array) {
+    super({ type: 0 });
+  }
+
+  override toSchema(): asn1js.Constructed {
+    // RFC 5652 §5.4: the signature covers the SET OF encoding; the SignerInfo carries the same
+    // bytes under the [0] IMPLICIT tag.
+    const der = Buffer.from(this.setDer);
+    der[0] = 0xa0;
+    return new Encoded(der);
+  }
+}
+
+/** What a signature needs from its signer certificate, encoded once per certificate. */
+interface SignerParts {
+  /** IssuerAndSerialNumber (the SignerInfo's sid). */
+  sid: Uint8Array;
+  /** The ESS signing-certificate-v2 Attribute (RFC 5035): binds the signer certificate into the signed data. */
+  signingCertificateV2: Uint8Array;
+  ec: boolean;
+}
+
+// Keyed by the certificate's whole DER: two certificates never share an entry, whatever their names.
+const signerPartsCache = new Map<string, SignerParts>();
+const MAX_SIGNERS = 256;
+
+function signerParts(certDer: Buffer): SignerParts {
+  const key = certDer.toString('base64');
+  let parts = signerPartsCache.get(key);
+  if (!parts) {
+    const cert = parseCertificate(certDer);
+    const certHash = createHash('sha256').update(certDer).digest();
+    const issuerSerial = new asn1js.Sequence({
+      value: [
+        new asn1js.Sequence({ value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [cert.issuer.toSchema()] })] }),
+        new asn1js.Integer({ valueHex: cert.serialNumber.valueBlock.valueHexView.slice().buffer }),
+      ],
+    });
+    // hashAlgorithm is omitted: its DEFAULT is SHA-256.
+    const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: toArrayBuffer(certHash) }), issuerSerial] });
+    const signingCertificateV2 = new pkijs.Attribute({
+      type: OID.signingCertificateV2,
+      values: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] })],
+    });
+    parts = {
+      sid: new Uint8Array(new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }).toSchema().toBER(false)),
+      signingCertificateV2: new Uint8Array(signingCertificateV2.toSchema().toBER(false)),
+      ec: cert.subjectPublicKeyInfo.algorithm.algorithmId === OID.ecPublicKey,
+    };
+    if (signerPartsCache.size >= MAX_SIGNERS) signerPartsCache.delete(signerPartsCache.keys().next().value!);
+    signerPartsCache.set(key, parts);
+  }
+  return parts;
+}
+
+export interface SignedAttributesInput {
+  contentDigest: Buffer;
+  signerCertDer: Buffer;
+  contentType?: string;
+  /** Only for non-PAdES uses (the TSA): PAdES puts the claimed time in the signature dictionary /M. */
+  signingTime?: Date;
+}
+
+function buildAttributes(i: SignedAttributesInput): asn1js.Constructed {
+  const attributes: asn1js.BaseBlock[] = [
+    new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: i.contentType ?? OID.data })] }).toSchema(),
+    new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(i.contentDigest) })] }).toSchema(),
+  ];
+  if (i.signingTime) attributes.push(new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: i.signingTime })] }).toSchema());
+  attributes.push(new Encoded(signerParts(i.signerCertDer).signingCertificateV2));
+  // What pkijs.SignedAndUnsignedAttributes({ type: 0 }).toSchema() builds, with the ESS attribute pre-encoded.
+  return new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: attributes });
+}
+
+/** DER of the signed attributes as a SET (tag 0x31): the exact bytes the signer signs (RFC 5652 §5.4). */
+export function signedAttributesDer(i: SignedAttributesInput): Buffer {
+  const der = Buffer.from(buildAttributes(i).toBER(false));
+  der[0] = 0x31;
+  return der;
+}
+
+export interface BuildCmsInput extends SignedAttributesInput {
+  chain: Buffer[];
+  signature: Buffer;
+  /**
+   * The signed attributes exactly as signed (`signedAttributesDer` of the same input): embedded as
+   * they are instead of being built again. The CMS then carries the very bytes the signature covers.
+   */
+  signedAttributes?: Buffer;
+  /** Encapsulated content (TSTInfo for a timestamp token); absent = detached (PAdES). */
+  encapsulated?: Buffer;
+  timestampToken?: Buffer;
+}
+
+export function isEcCertificate(certDer: Buffer): boolean {
+  return signerParts(certDer).ec;
+}
+
 export function buildSignedData(i: BuildCmsInput): Buffer {
-  const cert = parseCertificate(i.signerCertDer);
-  const signedAttrs = buildAttributes(i);
-  const ec = isEcCertificate(i.signerCertDer);
+  const parts = signerParts(i.signerCertDer);
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
+    sid: new Encoded(parts.sid),
     digestAlgorithm: sha256Alg(),
-    signedAttrs,
-    signatureAlgorithm: ec
+    signedAttrs: new EncodedSignedAttributes(i.signedAttributes ?? signedAttributesDer(i)),
+    signatureAlgorithm: parts.ec
       ? new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSHA256 })
       : new pkijs.AlgorithmIdentifier({ algorithmId: OID.rsaEncryption, algorithmParams: new asn1js.Null() }),
     signature: new asn1js.OctetString({ valueHex: toArrayBuffer(i.signature) }),
@@ -117,7 +164,7 @@ export function buildSignedData(i: BuildCmsInput): Buffer {
   const schema = signedData.toSchema(true);
   // certificates [0] IMPLICIT CertificateSet, right after encapContentInfo (RFC 5652 §5.1): what
   // pkijs writes for `certificates`, with each certificate's own DER.
-  schema.valueBlock.value.splice(3, 0, new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: i.chain.map((der) => new EncodedCertificate(der)) }));
+  schema.valueBlock.value.splice(3, 0, new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: i.chain.map((der) => new Encoded(der)) }));
   const ci = new pkijs.ContentInfo({ contentType: OID.signedData, content: schema });
   return Buffer.from(ci.toSchema().toBER(false));
 }

@@ -291,7 +291,7 @@ export interface CompleteOptions {
 /** Second half: wraps the signature value into CMS (+ timestamp) and writes it into /Contents. */
 export async function completeSignature(prepared: PreparedSignature, signatureValue: Uint8Array, opts: CompleteOptions = {}, inPlace = false): Promise<SignResult> {
   const signature = Buffer.from(signatureValue);
-  const base = { contentDigest: prepared.contentDigest, signerCertDer: prepared.chain[0]!, chain: prepared.chain, signature };
+  const base = { contentDigest: prepared.contentDigest, signerCertDer: prepared.chain[0]!, chain: prepared.chain, signature, signedAttributes: prepared.toBeSigned };
   let cms = buildSignedData(base);
   let timestamped = false;
   if (opts.tsaUrl) {

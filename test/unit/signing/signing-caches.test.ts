@@ -1,0 +1,70 @@
+// What signing keeps from one signature to the next (per signer certificate: its encoded CMS
+// parts) must never carry one signer's identity into another's signature.
+import { expect } from 'chai';
+import { X509Certificate, createHash, verify as nodeVerify } from 'node:crypto';
+import * as pkijs from 'pkijs';
+import { buildSignedData, signedAttributesDer } from '../../../server/signing/cms.ts';
+import { signAttachment } from '../../../server/signing/operations.ts';
+import { OID, parseCertificate, toArrayBuffer } from '../../../server/signing/pki-util.ts';
+import { extractSignatures, has, key, opensslCmsVerify, tmp } from './helpers.ts';
+
+/** The signer identifier, ESS certificate hash and signed attributes of a CMS, read back by pkijs. */
+function readCms(der: Buffer): { serial: string; issuer: string; essCertHash: string; signedAttrs: Buffer; signature: Buffer } {
+  const sd = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(toArrayBuffer(der)).content });
+  const si = sd.signerInfos[0]!;
+  const sid = si.sid as pkijs.IssuerAndSerialNumber;
+  const ess = si.signedAttrs!.attributes.find((a) => a.type === OID.signingCertificateV2)!;
+  // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }; ESSCertIDv2 starts with certHash.
+  const essCertId = (ess.values[0] as { valueBlock: { value: { valueBlock: { value: { valueBlock: { value: { valueBlock: { valueHexView: Uint8Array } }[] } }[] } }[] } }).valueBlock.value[0]!.valueBlock.value[0]!;
+  return {
+    serial: Buffer.from(sid.serialNumber.valueBlock.valueHexView).toString('hex'),
+    issuer: Buffer.from(sid.issuer.toSchema().toBER(false)).toString('hex'),
+    essCertHash: Buffer.from(essCertId.valueBlock.value[0]!.valueBlock.valueHexView).toString('hex'),
+    signedAttrs: Buffer.from(si.signedAttrs!.encodedValue),
+    signature: Buffer.from(si.signature.valueBlock.valueHexView),
+  };
+}
+
+describe('Signing caches never mix signers', function () {
+  this.timeout(60000);
+
+  it('gives each of two certificates signed with in turn its own signer id, ESS certificate hash and a signature its key made', async () => {
+    const keys = [await key('agencies/van-phong-chinh-phu.p12'), await key('agencies/uy-ban-nhan-dan-tinh-nghe-an.p12')];
+    const chains = await Promise.all(keys.map((k) => k.certificateChain()));
+    // A, B, A, B: the second use of each certificate comes from the cache, after the other's.
+    for (const i of [0, 1, 0, 1]) {
+      const chain = chains[i]!;
+      const signer = parseCertificate(chain[0]!);
+      const contentDigest = createHash('sha256').update(`document ${i}`).digest();
+      const attrs = signedAttributesDer({ contentDigest, signerCertDer: chain[0]! });
+      const signature = await keys[i]!.sign(attrs);
+      const cms = buildSignedData({ contentDigest, signerCertDer: chain[0]!, chain, signature, signedAttributes: attrs });
+      const read = readCms(cms);
+      expect(read.serial).to.equal(Buffer.from(signer.serialNumber.valueBlock.valueHexView).toString('hex'));
+      expect(read.issuer).to.equal(Buffer.from(signer.issuer.toSchema().toBER(false)).toString('hex'));
+      expect(read.essCertHash).to.equal(createHash('sha256').update(chain[0]!).digest('hex'));
+      // The embedded attributes are the bytes that were signed, and the other key's signature would not verify.
+      expect(read.signedAttrs.equals(attrs)).to.equal(true);
+      expect(nodeVerify('sha256', read.signedAttrs, new X509Certificate(chain[0]!).publicKey, read.signature)).to.equal(true);
+      expect(nodeVerify('sha256', read.signedAttrs, new X509Certificate(chains[1 - i]![0]!).publicKey, read.signature)).to.equal(false);
+      // Built again from the same input without the pre-encoded attributes: the same CMS.
+      expect(buildSignedData({ contentDigest, signerCertDer: chain[0]!, chain, signature }).equals(cms)).to.equal(true);
+    }
+  });
+
+  it('signs attachments with two agencies in turn and openssl verifies each against its own certificate', async function () {
+    if (!has('openssl')) return this.skip();
+    const dir = tmp();
+    const { makeDecree30Pdf } = await import('../../fixtures/signing/decree30-pdf.ts');
+    const pdf = await makeDecree30Pdf();
+    const agencies = [await key('agencies/van-phong-chinh-phu.p12'), await key('agencies/uy-ban-nhan-dan-xa-hung-loc.p12')];
+    for (const [n, i] of [0, 1, 0].entries()) {
+      const signed = (await signAttachment(pdf, agencies[i]!, { notation: `${n + 1}/QĐ-UBND` })).pdf;
+      const [sig] = extractSignatures(signed);
+      const r = opensslCmsVerify(dir, sig!, n);
+      expect(r.ok, r.text).to.equal(true);
+      const chain = await agencies[i]!.certificateChain();
+      expect(readCms(sig!.cms).essCertHash).to.equal(createHash('sha256').update(chain[0]!).digest('hex'));
+    }
+  });
+});
