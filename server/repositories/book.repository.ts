@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../db/database.ts';
+import { prepared, type Executor } from '../db/database.ts';
 import type { Direction, RegisterBook } from '../db/types.ts';
 
 /**
@@ -87,6 +87,65 @@ export const bookRepository = {
       )
       select number from n`.execute(db);
     return r.rows[0]?.number ?? null;
+  },
+
+  /**
+   * The registration (vào sổ) of an incoming document as ONE statement run on its own — its own
+   * transaction, no BEGIN/COMMIT round trips. It locks the document if it is still in one of
+   * `fromStates`, in one of `agencyIds` (those where the actor holds a role allowed to register) and
+   * not a copy from the axis; takes the next number of the book if the book is of that agency, for
+   * incoming documents, open and of the current year (Vietnam time, on PostgreSQL's clock at this
+   * statement); records the entry; writes state, book, number and `registered_at` onto the document;
+   * and inserts the timeline event and the audit entry (the rows of the transactional path:
+   * book.service numberDocument, with the book's name and the number in their data). The book row
+   * is locked from here to the end of this statement's own commit, with no client round trip in
+   * between — what lets registrations into one book run near commit speed (issue 3 benchmark).
+   * Null when a condition did not hold: nothing was written, and the caller takes the
+   * transactional path, which says why (or registers a copy from the axis).
+   */
+  async registerAtOnce(
+    db: Executor,
+    e: {
+      documentId: string;
+      agencyIds: readonly string[];
+      bookId: string;
+      fromStates: readonly string[];
+      toState: string;
+      actorUserId: string | null;
+      actorLabel: string;
+    },
+  ): Promise<{ number: number; agencyId: string; fromState: string } | null> {
+    // `d` is materialised so that the document's row lock is taken once and before the book's (the
+    // order every transition takes them in), and the book is only touched when the document matched.
+    const r = await sql<{ number: number; agencyId: string; fromState: string }>`${prepared('book.register_at_once')}
+      with d as materialized (
+        select id, agency_id, state from document
+        where id = ${e.documentId} and agency_id = any(${e.agencyIds}::bigint[]) and direction = 'incoming'
+          and state = any(${e.fromStates}::text[]) and source <> 'axis'
+        for update
+      ), n as (
+        update register_book b set next_number = next_number + 1
+        from d
+        where b.id = ${e.bookId} and b.agency_id = d.agency_id and b.direction = 'incoming' and not b.closed
+          and b.year = extract(year from now() at time zone 'Asia/Ho_Chi_Minh')::int
+        returning b.id, b.name, b.next_number - 1 as number, d.agency_id, d.state as from_state
+      ), entry as (
+        insert into book_entry (book_id, number, document_id, created_by)
+        select id, number, ${e.documentId}, ${e.actorUserId} from n
+      ), doc as (
+        update document set state = ${e.toState}, book_id = n.id, book_number = n.number, registered_at = now(), updated_at = now()
+        from n where document.id = ${e.documentId}
+      ), event as (
+        insert into document_event (document_id, actor_user_id, actor_label, action, from_state, to_state, note, data)
+        select ${e.documentId}, ${e.actorUserId}, ${e.actorLabel}, 'register', n.from_state, ${e.toState}, null,
+               jsonb_build_object('book', n.name, 'number', n.number) from n
+      ), audit as (
+        insert into audit_log (at, actor_user_id, actor_label, agency_id, action, entity_type, entity_id, before, after)
+        select now(), ${e.actorUserId}, ${e.actorLabel}, n.agency_id, 'document.register', 'document', ${e.documentId},
+               jsonb_build_object('state', n.from_state), jsonb_build_object('state', ${e.toState}::text, 'book', n.name, 'number', n.number) from n
+      )
+      select number, agency_id::text as agency_id, from_state from n`.execute(db);
+    return r.rows[0] ?? null;
   },
 
   async cancelEntry(db: Executor, bookId: string, number: number, reason: string): Promise<number> {

@@ -7,13 +7,14 @@ import type { AppContext } from '../app-context.ts';
 import type { Executor } from '../db/database.ts';
 import type { DocumentRow, RegisterBook } from '../db/types.ts';
 import { AppError } from '../errors.ts';
-import { hasRole, type Actor } from '../domain/actor.ts';
+import { actorLabel, hasRole, type Actor } from '../domain/actor.ts';
 import { decide } from '../domain/workflow.ts';
 import { INCOMING_WORKFLOW, type IncomingState } from '../domain/incoming-workflow.ts';
 import { searchFoldedOf } from '../domain/search-text.ts';
 import { todayInVietnam, isDateString } from '../domain/vietnam-time.ts';
 import { toNfc } from '../domain/vietnamese-text.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
+import { bookRepository } from '../repositories/book.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { lockVisibleDocument } from './document-access.ts';
@@ -90,17 +91,68 @@ async function withDocument<T>(
   });
 }
 
+/** What a registration gives back: the document's new state, book and số đến. */
+export interface Registered {
+  id: string;
+  state: IncomingState;
+  bookId: string;
+  bookNumber: number;
+}
+
 /**
  * Vào sổ: gives the next số đến of the chosen book; possible duplicates must be confirmed first.
- * The document's lock, its assignments, the clock and the book are read in one round trip; every
- * check comes next, then the document's new state; the number is taken by the last statement
- * before COMMIT (numberDocument: number, entry, timeline and audit in one round trip), so the book
- * row is locked only for that statement and the commit. Only a copy that must report its number
- * back (local delivery or the axis) writes once more after it.
+ *
+ * A document entered here (not a copy that must report its number back to its sender) is registered
+ * by ONE statement that holds no lock across a client round trip (bookRepository.registerAtOnce):
+ * it checks in SQL what the state machine and the access rules ask (state, the actor's role in the
+ * document's agency — INCOMING_WORKFLOW's `register` — and the book: same agency, open, this year)
+ * and writes everything. With 8 clerks registering into one book, each used to wait for the others'
+ * COMMIT to come back from Node (issue 3 benchmark; docs/PERFORMANCE.md). When the duplicate
+ * warning has not been confirmed, the document is read first and its possible duplicates listed.
+ * When a condition does not hold, or for copies from the axis (status 03 goes back in the same
+ * transaction), the transactional path below runs and answers — or registers — as before.
  */
-export async function registerIncoming(ctx: AppContext, actor: Actor, id: string, raw: unknown) {
+export async function registerIncoming(ctx: AppContext, actor: Actor, id: string, raw: unknown): Promise<Registered> {
   const input = parseInput(registerSchema, raw);
-  const doc = await withDocument(
+  return (await registerAtOnce(ctx, actor, id, input)) ?? registerInTransaction(ctx, actor, id, input);
+}
+
+type RegisterInput = z.infer<typeof registerSchema>;
+
+function duplicateWarning(dups: Awaited<ReturnType<typeof documentRepository.findDuplicates>>): AppError {
+  const list = dups.map((d) => `${[d.codeNumber, d.codeNotation].filter(Boolean).join('/')} — ${d.subject}${d.bookNumber ? ` (số đến ${d.bookNumber})` : ''}`).join('; ');
+  return new AppError('conflict', `Văn bản có thể bị trùng với: ${list}. Kiểm tra lại, nếu vẫn vào sổ hãy xác nhận.`, { duplicates: dups.map((d) => d.id) });
+}
+
+/** The one-statement registration, or undefined when the transactional path must decide. */
+async function registerAtOnce(ctx: AppContext, actor: Actor, id: string, input: RegisterInput): Promise<Registered | undefined> {
+  if (!/^\d{1,18}$/.test(String(id))) return undefined;
+  const rule = INCOMING_WORKFLOW.actions.register;
+  // Who may register is a role in the document's agency (an agency-wide role: they see it too).
+  let agencyIds = actor.roles.filter((r) => (rule.who as readonly string[]).includes(r.role)).map((r) => String(r.agencyId));
+  let fromStates: readonly string[] = rule.from;
+  if (!agencyIds.length) return undefined;
+  if (!input.acceptDuplicate) {
+    const doc = await documentRepository.findById(ctx.db, id);
+    if (!doc || !agencyIds.includes(String(doc.agencyId)) || doc.direction !== 'incoming' || !fromStates.includes(doc.state)) return undefined;
+    const dups = await documentRepository.findDuplicates(ctx.db, doc.agencyId, doc);
+    if (dups.length) throw duplicateWarning(dups);
+    // The statement then registers it only if it is still in the state this check saw.
+    agencyIds = [String(doc.agencyId)];
+    fromStates = [doc.state];
+  }
+  const done = await bookRepository.registerAtOnce(ctx.db, { documentId: id, agencyIds, bookId: input.bookId, fromStates, toState: rule.to!, actorUserId: actor.userId, actorLabel: actorLabel(actor) });
+  return done ? { id: String(id), state: rule.to as IncomingState, bookId: input.bookId, bookNumber: done.number } : undefined;
+}
+
+/**
+ * The transactional registration: the document's lock, its assignments, the clock and the book are
+ * read in one round trip; every check comes next, then the document's new state; the number is taken
+ * by the last statement before COMMIT (numberDocument: number, entry, timeline and audit in one round
+ * trip). A copy that must report its number back (local delivery or the axis) writes once more after it.
+ */
+async function registerInTransaction(ctx: AppContext, actor: Actor, id: string, input: RegisterInput): Promise<Registered> {
+  return withDocument(
     ctx,
     actor,
     id,
@@ -108,10 +160,7 @@ export async function registerIncoming(ctx: AppContext, actor: Actor, id: string
     async (trx, doc, to, { now, book }) => {
       // A confirmed registration does not need the list of possible duplicates.
       const dups = input.acceptDuplicate ? [] : await documentRepository.findDuplicates(trx, doc.agencyId, doc);
-      if (dups.length) {
-        const list = dups.map((d) => `${[d.codeNumber, d.codeNotation].filter(Boolean).join('/')} — ${d.subject}${d.bookNumber ? ` (số đến ${d.bookNumber})` : ''}`).join('; ');
-        throw new AppError('conflict', `Văn bản có thể bị trùng với: ${list}. Kiểm tra lại, nếu vẫn vào sổ hãy xác nhận.`, { duplicates: dups.map((d) => d.id) });
-      }
+      if (dups.length) throw duplicateWarning(dups);
       // The registration date and the book's year are PostgreSQL's (the transaction's now(), read
       // with the lock), not this process's clock: one clock for the deployment (docs/RELIABILITY.md,
       // "Clocks"). The book was read with the lock too, and is checked here.
@@ -119,11 +168,10 @@ export async function registerIncoming(ctx: AppContext, actor: Actor, id: string
       const statusTarget = await incomingStatusTarget(trx, doc.id, doc.source);
       const number = await numberDocument(trx, { checked, doc, actor, action: 'register', to, data: { book: checked.book.name }, patch: { registeredAt: now }, at: now });
       if (statusTarget) await sendIncomingStatus(trx, statusTarget, { documentId: doc.id, agencyId: doc.agencyId, status: 'registered', bookNumber: number, note: null });
-      return { ...doc, state: to, bookId: checked.book.id, bookNumber: number };
+      return { id: doc.id, state: to, bookId: checked.book.id, bookNumber: number };
     },
     { bookId: input.bookId },
   );
-  return doc;
 }
 
 const reasonSchema = z.object({ reason: z.string().transform((s) => toNfc(s).trim()).pipe(z.string().min(5, 'hãy ghi rõ lý do').max(2000)) });

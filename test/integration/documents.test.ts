@@ -181,6 +181,41 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     await t.ctx.db.deleteFrom('registerBook').where('id', '=', book.id).execute(); // the later tests take the agency's first book
   });
 
+  it('registers in one statement only when every condition still holds; otherwise writes nothing and leaves the answer to the transactional path', async () => {
+    const year = vietnamYearOf(new Date());
+    const open = await bookRepository.insert(t.ctx.db, { agencyId: province, direction: 'incoming', year, name: `Sổ một câu lệnh ${Date.now()}`, typeCodes: null });
+    const closed = await bookRepository.insert(t.ctx.db, { agencyId: province, direction: 'incoming', year, name: `Sổ đã khóa ${Date.now()}`, typeCodes: null });
+    await bookRepository.setClosed(t.ctx.db, closed.id, true);
+    const lastYear = await bookRepository.insert(t.ctx.db, { agencyId: province, direction: 'incoming', year: year - 1, name: `Sổ năm trước ${Date.now()}`, typeCodes: null });
+    const outgoing = (await booksFor(t.ctx.db, province, 'outgoing'))[0]!;
+    const theirs = (await booksFor(t.ctx.db, otherClerk.activeAgencyId!, 'incoming'))[0]!;
+    const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '313/TB-UBND', subject: 'Thông báo thử điều kiện vào sổ' }, []);
+    const copy = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '314/TB-UBND', subject: 'Bản sao nhận qua trục' }, []);
+    await t.ctx.db.updateTable('document').set({ source: 'axis' }).where('id', '=', copy.id).execute();
+    const at = (over: Partial<Parameters<typeof bookRepository.registerAtOnce>[1]>) =>
+      bookRepository.registerAtOnce(t.ctx.db, { documentId: d.id, agencyIds: [province], bookId: open.id, fromStates: ['received'], toState: 'registered', actorUserId: clerk.userId, actorLabel: 'Văn thư', ...over });
+    const before = await counts();
+    expect(await at({ bookId: closed.id }), 'closed book').to.equal(null);
+    expect(await at({ bookId: lastYear.id }), 'last year’s book').to.equal(null);
+    expect(await at({ bookId: outgoing.id }), 'outgoing book').to.equal(null);
+    expect(await at({ bookId: theirs.id }), 'another agency’s book').to.equal(null);
+    expect(await at({ agencyIds: [otherClerk.activeAgencyId!] }), 'a clerk of another agency').to.equal(null);
+    expect(await at({ fromStates: ['registered'] }), 'a state it is not in').to.equal(null);
+    expect(await at({ documentId: copy.id }), 'a copy from the axis').to.equal(null);
+    expect(await counts(), 'nothing written').to.deep.equal(before);
+    for (const b of [open, closed, lastYear, outgoing, theirs]) expect((await bookRepository.findById(t.ctx.db, b.id))!.nextNumber).to.equal(b.nextNumber);
+    expect(await at({})).to.deep.equal({ number: 1, agencyId: String(province), fromState: 'received' });
+    expect(await at({}), 'a second time: no longer received').to.equal(null);
+    const after = await counts();
+    expect([after.entries, after.events, after.audit]).to.deep.equal([before.entries + 1, before.events + 1, before.audit + 1]);
+    // The copy is registered by the transactional path (which sends status 03 back).
+    const registered = await performAction(t.ctx, clerk, copy.id, 'register', { bookId: open.id, acceptDuplicate: true });
+    expect(registered).to.deep.include({ state: 'registered', bookNumber: 2 });
+    await t.ctx.db.deleteFrom('bookEntry').where('bookId', 'in', [open.id]).execute();
+    await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', '=', open.id).execute();
+    await t.ctx.db.deleteFrom('registerBook').where('id', 'in', [open.id, closed.id, lastYear.id]).execute(); // the later tests take the agency's first book
+  });
+
   it('takes an incoming document from receipt to done, with one lead, a working-day deadline and its timeline', async () => {
     const book = (await booksFor(t.ctx.db, province, 'incoming'))[0]!;
     const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '31/KH-UBND', urgency: '2' }, []);
