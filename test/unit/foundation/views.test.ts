@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { VIEWS_DIR, viewEngine } from '../../../server/rendering/views.ts';
+import { VIEWS_DIR, checkTemplate, viewEngine } from '../../../server/rendering/views.ts';
 
 const render = (engine: ReturnType<typeof viewEngine>, file: string, options: object) =>
   new Promise<string>((resolve, reject) => engine(file, options, (e, html) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve(html!))));
@@ -55,6 +55,14 @@ describe('view engine (precompiled Handlebars)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('compiles every template of views/ with only the helpers it knows, and refuses a template naming another', () => {
+    const files = readdirSync(VIEWS_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.hbs'));
+    expect(files.length).to.be.greaterThan(30);
+    for (const f of files) expect(() => checkTemplate(readFileSync(path.join(VIEWS_DIR, f), 'utf8')), f).not.to.throw();
+    expect(() => checkTemplate('<p>{{shout title}}</p>')).to.throw(/shout/);
+    expect(() => checkTemplate('<p>{{#if (eq a b)}}{{date day}}{{/if}}</p>')).not.to.throw();
   });
 
   it('hands a template error to Express instead of throwing', async () => {
