@@ -85,7 +85,8 @@ export function createApp(ctx: AppContext): Express {
   // Slow commune links: compress pages and assets (PDFs are already compressed; the filter skips them).
   // Level 1: the inbox page (21 kB of HTML) compresses to 2.35 kB instead of 2.26 kB at the default
   // level 6, for about half the CPU (docs/PERFORMANCE.md).
-  app.use(compression({ level: 1 }));
+  // Whatever gzipSend compressed already carries Content-Encoding: checked before the type lookup.
+  app.use(compression({ level: 1, filter: (req, res) => !res.getHeader('Content-Encoding') && compression.filter(req, res) }));
   app.use(gzipSend); // whole pages and JSON: one gzipSync, one write (middleware/gzip-send.ts)
   app.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
   // The PDF viewer's library and worker, straight from the installed pdfjs-dist (no copy to keep in sync).

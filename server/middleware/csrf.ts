@@ -10,7 +10,21 @@ import { PRE_SESSION_COOKIE } from './session.ts';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function csrf(secret: string, secureCookies: boolean) {
-  const tokenFor = (binding: string) => createHmac('sha256', secret).update(`csrf:${binding}`).digest('base64url');
+  const hmac = (binding: string) => createHmac('sha256', secret).update(`csrf:${binding}`).digest('base64url');
+  // The token is a pure function of the binding (the secret is fixed for the process), so it is
+  // remembered rather than recomputed on every page of a session. Bounded: at most 10,000 bindings of
+  // at most 64 characters (a session hash is 64, a pre-session id 32; a longer cookie someone made up
+  // is computed every time), the map emptied when full.
+  const tokens = new Map<string, string>();
+  const tokenFor = (binding: string) => {
+    if (binding.length > 64) return hmac(binding);
+    let t = tokens.get(binding);
+    if (t === undefined) {
+      if (tokens.size >= 10_000) tokens.clear();
+      tokens.set(binding, (t = hmac(binding)));
+    }
+    return t;
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
     let binding = req.actor?.sessionIdHash ?? req.cookies[PRE_SESSION_COOKIE];
     if (!binding && SAFE.has(req.method)) {

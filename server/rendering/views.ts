@@ -66,6 +66,7 @@ export interface ViewEngine {
 /** The engine Express calls for `res.render` (options: app.locals, res.locals and the view-model). */
 export function viewEngine(): ViewEngine {
   const compiled = new Map<string, Template>();
+  const layoutFiles = new Map<string, string>(); // layout name → its file (a path.resolve per page otherwise)
   let partials: Record<string, Template> | undefined;
   const template = (file: string, cache: boolean) => {
     if (!cache) return compileFile(file);
@@ -81,7 +82,7 @@ export function viewEngine(): ViewEngine {
       let html = template(filePath, cache)(options, runtime).trim();
       const layout = 'layout' in o ? o.layout : 'main';
       if (layout) {
-        const file = path.resolve(LAYOUTS_DIR, path.extname(layout) ? layout : `${layout}${EXT}`);
+        const file = layoutFiles.get(layout) ?? layoutFiles.set(layout, path.resolve(LAYOUTS_DIR, path.extname(layout) ? layout : `${layout}${EXT}`)).get(layout)!;
         html = template(file, cache)({ ...options, body: html }, runtime).trim();
       }
       callback(null, html);

@@ -78,7 +78,7 @@ export async function findSessionActor(db: Executor, idHash: string, chrome: boo
       coalesce((select json_agg(json_build_object('agencyId', r.agency_id::text, 'unitId', r.unit_id::text, 'role', r.role) order by r.agency_id, r.role)
         from user_role r where r.user_id = s.user_id), '[]') as roles${chromeColumns}
     from session s join app_user u on u.id = s.user_id
-    where s.id_hash = ${idHash} and s.expires_at > ${now}`.execute(db);
+    where s.id_hash = ${idHash} and s.expires_at > ${now}`.execute(db.withoutPlugins()); // names already camelCase: no renaming pass over the row
   const r = rows[0];
   if (!r) return undefined;
   const { chromeAgencies, chromeUnread, ...rest } = r;
