@@ -15,7 +15,8 @@
 // to export the file again with AES; other unknown variants go to the pkijs reader (key-source.ts).
 // Nothing here logs or keeps the passphrase.
 import { createDecipheriv, createPrivateKey, pbkdf2Sync, type KeyObject } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
+import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ensurePkijsEngine, toArrayBuffer } from './pki-util.ts';
@@ -99,9 +100,12 @@ function decryptPbes2(alg: pkijs.AlgorithmIdentifier, data: ArrayBuffer, utf8: B
  * RC2, or a certificate it will not use), so pkijs decides. An empty passphrase is left to pkijs:
  * OpenSSL also tries the absent password there, which pkijs does not, and the answers must not differ.
  * `ca: []` keeps Node from loading its bundled root certificates into a context used only for this.
+ * node:tls is loaded on first use, and not at all while a V8 startup snapshot is built (bin/vanthu):
+ * its native functions cannot be serialised into one, so the builder's warm-up uses pkijs.
  */
 function macVerifiedByOpenSsl(p12: Uint8Array, passphrase: string): boolean | undefined {
-  if (passphrase === '') return undefined;
+  if (passphrase === '' || v8.startupSnapshot.isBuildingSnapshot()) return undefined;
+  const { createSecureContext } = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
   try {
     createSecureContext({ pfx: Buffer.from(p12.buffer, p12.byteOffset, p12.byteLength), passphrase, ca: [] });
     return true;

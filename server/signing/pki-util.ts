@@ -8,8 +8,17 @@ import * as pkijs from 'pkijs';
 let engineReady = false;
 export function ensurePkijsEngine(): void {
   if (engineReady) return;
-  pkijs.setEngine('node-webcrypto', new pkijs.CryptoEngine({ name: 'node-webcrypto', crypto: webcrypto as unknown as pkijs.ICryptoEngine }));
+  installPkijsEngine();
   engineReady = true;
+}
+
+/**
+ * Sets pkijs's engine again. pkijs keeps it in `global[process.pid]`, so a process started from a V8
+ * startup snapshot (bin/vanthu, server/cli/signing-snapshot.ts) calls this once it runs under its
+ * own pid.
+ */
+export function installPkijsEngine(): void {
+  pkijs.setEngine('node-webcrypto', new pkijs.CryptoEngine({ name: 'node-webcrypto', crypto: webcrypto as unknown as pkijs.ICryptoEngine }));
 }
 ensurePkijsEngine();
 

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDecree30Pdf } from '../../fixtures/signing/decree30-pdf.ts';
-import { PASS, cert, repoRoot, tmp } from './helpers.ts';
+import { PASS, cert, has, nssDbWithTestRoot, pdfsig, repoRoot, tmp } from './helpers.ts';
 
 const vanthu = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(join(repoRoot, 'bin/vanthu.mjs'), args, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
@@ -80,5 +80,65 @@ describe('The vanthu signing commands', function () {
     const rebuilt = vanthu(['verify', '--in', join(dir, 'u.pdf'), '--json'], env);
     expect(rebuilt.status).to.equal(1);
     expect(statSync(bundle).mtimeMs, 'stale bundle rebuilt').to.be.greaterThan(built);
+  });
+
+  describe('through the npm bin (bin/vanthu) and its startup snapshot', () => {
+    const cache = join(dir, 'snapshot-cache');
+    // Linked the way npm links a bin; no NODE_OPTIONS, which makes the launcher leave the snapshot alone.
+    const links = join(dir, 'links');
+    const launcher = (args: string[], env: Record<string, string> = {}) => {
+      const e: Record<string, string | undefined> = { ...process.env, VANTHU_CLI_CACHE: cache, ...env };
+      delete e.NODE_OPTIONS;
+      return spawnSync(join(links, 'vanthu'), args, { cwd: dir, encoding: 'utf8', env: e });
+    };
+    const blobs = () => readdirSync(cache).filter((f) => /^signing-.*\.blob$/.test(f));
+
+    before(async () => {
+      mkdirSync(links);
+      symlinkSync(join(repoRoot, 'bin', 'vanthu'), join(links, 'vanthu'));
+      writeFileSync(join(dir, 's.pdf'), await makeDecree30Pdf());
+    });
+
+    it('signs from the snapshot (not through bin/vanthu.mjs), and pdfsig finds the signature valid and trusted', function () {
+      // The first signing command builds the bundle and the snapshot for this Node binary.
+      const first = launcher(['verify', '--in', join(dir, 's.pdf'), '--json']);
+      expect(first.status, first.stderr).to.equal(1);
+      expect(blobs(), readdirSync(cache).join(', ')).to.have.length(1);
+      const sign = launcher(['sign', '--in', join(dir, 's.pdf'), '--out', join(dir, 's-signed.pdf'), '--p12', cert('agencies/van-phong-chinh-phu.p12'), '--passphrase-env', 'VT_PASS', '--as', 'attachment', '--notation', '15/QĐ-UBND'], { VT_PASS: PASS });
+      expect(sign.status, sign.stderr).to.equal(0);
+      expect(sign.stdout).to.match(/^Đã ký: .*s-signed\.pdf \(trường DinhKem_/);
+      // bin/vanthu.mjs writes a V8 code cache for each command it runs from the bundle: none for sign.
+      expect(existsSync(join(cache, 'signing-main.cjs.sign.v8cache')), 'sign ran through bin/vanthu.mjs').to.equal(false);
+      const verify = launcher(['verify', '--in', join(dir, 's-signed.pdf'), '--trust', cert('root-ca.pem'), '--json']);
+      expect(verify.status, verify.stdout + verify.stderr).to.equal(0);
+      expect(verify.stdout).to.include('"signerName":"Văn phòng Chính phủ"');
+      if (!has('pdfsig') || !has('certutil')) {
+        console.log('      (pdfsig/certutil not installed: the pdfsig check is not run)');
+        return;
+      }
+      const report = pdfsig(join(dir, 's-signed.pdf'), nssDbWithTestRoot(join(dir, 'pdfsig')));
+      expect(report).to.include('Signature is Valid.');
+      expect(report).to.include('Certificate is Trusted.');
+    });
+
+    it('rebuilds the snapshot when one of its sources changed instead of running the stale one', () => {
+      const [blob] = blobs();
+      expect(blob).to.be.a('string');
+      const before = statSync(join(cache, blob!)).mtimeMs;
+      const source = join(repoRoot, 'server/signing/vn-format.ts');
+      const s = statSync(source);
+      // An older mtime than before: a file saved during a build (mtime after its start) is rebuilt on every run.
+      utimesSync(source, s.atime, new Date(Math.min(s.mtimeMs, Date.now()) - 5000));
+      const r = launcher(['verify', '--in', join(dir, 's.pdf'), '--json']);
+      expect(r.status, r.stderr).to.equal(1);
+      expect(r.stdout).to.include('"verdict":"unsigned"');
+      expect(blobs()).to.deep.equal([blob]);
+      expect(statSync(join(cache, blob!)).mtimeMs, 'snapshot rebuilt').to.be.greaterThan(before);
+      // The rebuilt snapshot records the new mtime: the next run starts from it without a rebuild.
+      const rebuilt = statSync(join(cache, blob!)).mtimeMs;
+      const again = launcher(['verify', '--in', join(dir, 's.pdf'), '--json']);
+      expect(again.status).to.equal(1);
+      expect(statSync(join(cache, blob!)).mtimeMs).to.equal(rebuilt);
+    });
   });
 });
