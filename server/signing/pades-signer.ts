@@ -12,7 +12,7 @@ import { AppError } from '../errors.ts';
 import { buildSignedData, signedAttributesDer, signatureValueOf } from './cms.ts';
 import type { KeySource } from './key-source.ts';
 import { assertCertificateUsable } from './key-source.ts';
-import { acroForm, appendToArray, font, saveUpdate, lookupArray, lookupDict, lookupNumber, openForUpdate, uniqueFieldName, type FontStyle, type OpenedPdf } from './pdf-document.ts';
+import { acroForm, appendToArray, creatingObjects, font, saveUpdate, lookupArray, lookupDict, lookupNumber, openForUpdate, uniqueFieldName, type FontStyle, type OpenedPdf } from './pdf-document.ts';
 import { requestTimestamp } from './tsa-client.ts';
 import { pdfDate } from './vn-format.ts';
 import { parseCertificate, readName } from './pki-util.ts';
@@ -87,6 +87,10 @@ const n = (v: number) => (Math.round(v * 1000) / 1000).toString();
 
 /** Builds a Form XObject for the items and returns its ref. Text is NFC: pdf-lib does not position combining marks. */
 export async function buildAppearance(o: OpenedPdf, width: number, height: number, items: AppearanceItem[]): Promise<PDFRef> {
+  return creatingObjects(o.doc, () => buildAppearanceObjects(o, width, height, items));
+}
+
+async function buildAppearanceObjects(o: OpenedPdf, width: number, height: number, items: AppearanceItem[]): Promise<PDFRef> {
   const { doc } = o;
   const xobjects: Record<string, PDFRef> = {};
   const fonts: Record<string, PDFRef> = {};
@@ -123,6 +127,13 @@ export async function buildAppearance(o: OpenedPdf, width: number, height: numbe
 
 /** Adds the signature field + widget + placeholder to an opened document and commits the update. */
 async function addSignatureField(o: OpenedPdf, spec: SignatureFieldSpec, signerName: string): Promise<{ original: Uint8Array; update: Buffer; fieldName: string }> {
+  const fieldName = await creatingObjects(o.doc, () => addFieldObjects(o, spec, signerName));
+  // Object streams would hide /Contents from the splicer; keep the update as a classic xref section.
+  return { ...(await saveUpdate(o)), fieldName };
+}
+
+/** The signature dictionary, widget and appearance; the page's /Annots and the form's /Fields marked changed. */
+async function addFieldObjects(o: OpenedPdf, spec: SignatureFieldSpec, signerName: string): Promise<string> {
   const { doc } = o;
   const page = doc.getPage(spec.pageIndex);
   const fieldName = uniqueFieldName(doc, spec.fieldPrefix, spec.signingTime);
@@ -162,8 +173,7 @@ async function addSignatureField(o: OpenedPdf, spec: SignatureFieldSpec, signerN
   appendToArray(doc, page.node, page.ref, 'Annots', widgetRef);
   const form = acroForm(doc, true);
   appendToArray(doc, form.dict, form.ref, 'Fields', widgetRef);
-  // Object streams would hide /Contents from the splicer; keep the update as a classic xref section.
-  return { ...(await saveUpdate(o)), fieldName };
+  return fieldName;
 }
 
 class DigestCapturingSigner extends Signer {

@@ -128,7 +128,7 @@ function readDocMdp(doc: PDFDocument): number | undefined {
  */
 export async function saveUpdate(o: OpenedPdf): Promise<{ original: Uint8Array; update: Buffer }> {
   const { doc } = o;
-  await o.fonts.flush();
+  await creatingObjects(doc, () => o.fonts.flush());
   const { snapshot, pdfFileDetails } = doc.context;
   const original = pdfFileDetails.originalBytes;
   if (!snapshot || !original) throw new Error('saveUpdate() needs a document opened for an incremental update');
@@ -140,6 +140,26 @@ export async function saveUpdate(o: OpenedPdf): Promise<{ original: Uint8Array; 
 export async function commitIncremental(o: OpenedPdf): Promise<Buffer> {
   const { original, update } = await saveUpdate(o);
   return Buffer.concat([original, update]);
+}
+
+/**
+ * Runs `fn`, which creates new objects and marks any existing object it changes with markChanged
+ * (appendToArray and acroForm do), with pdf-lib's implicit change tracking switched off for this
+ * document. Opened for an incremental update, pdf-lib answers every set/push on any dictionary or
+ * array — new ones included — by searching every indirect object, recursively, for the one holding
+ * it: building a signature's field, appearance and font objects cost about a tenth of a 200 KB
+ * attachment signature's CPU that way. New objects need no tracking (the update writes every object
+ * numbered above the snapshot's last), so the update section is byte-identical.
+ */
+export async function creatingObjects<T>(doc: PDFDocument, fn: () => Promise<T>): Promise<T> {
+  const ctx = doc.context as unknown as { registerObjectChange: (obj: unknown) => void };
+  if (Object.prototype.hasOwnProperty.call(ctx, 'registerObjectChange')) return fn(); // already inside
+  ctx.registerObjectChange = () => {};
+  try {
+    return await fn();
+  } finally {
+    delete (ctx as { registerObjectChange?: unknown }).registerObjectChange;
+  }
 }
 
 /** Marks an existing indirect object as changed so commit() writes it in the update section. */
