@@ -29,11 +29,37 @@ const parsedFonts = new Map<string, Promise<{ font: unknown; bytes: Uint8Array }
 const serialised = new Map<string, Promise<{ scratch: PDFContext; ref: PDFRef }>>();
 const MAX_SUBSETS = 256;
 
+const MAX_RUNS = 1024;
+
+/**
+ * Remembers the font's layout (shaping: glyph choice, kerning, mark positioning) of the strings it
+ * was last asked for. A signature lays out each of its strings three or four times (measured to
+ * place the box, measured again to align it, encoded for the subset and for the content stream) and
+ * most strings recur from one signature to the next (the primed digits, a notation, an agency name,
+ * the time within its second); a layout depends on the font and the string only. Callers read the
+ * glyph runs and never change them.
+ */
+function memoiseLayout(font: FontkitFont): FontkitFont {
+  const layout = font.layout.bind(font);
+  const runs = new Map<string, ReturnType<FontkitFont['layout']>>();
+  font.layout = (text: string, features?: unknown) => {
+    if (features !== undefined) return layout(text, features);
+    let run = runs.get(text);
+    if (!run) {
+      run = layout(text);
+      if (runs.size >= MAX_RUNS) runs.delete(runs.keys().next().value!);
+      runs.set(text, run);
+    }
+    return run;
+  };
+  return font;
+}
+
 function parsedFont(key: string, fontBytes: () => Uint8Array): Promise<{ font: unknown; bytes: Uint8Array }> {
   let f = parsedFonts.get(key);
   if (!f) {
     const bytes = fontBytes();
-    f = Promise.resolve(fontkit.create(bytes)).then((font) => ({ font, bytes }));
+    f = Promise.resolve(fontkit.create(bytes)).then((font) => ({ font: memoiseLayout(font as unknown as FontkitFont), bytes }));
     f.catch(() => parsedFonts.delete(key));
     parsedFonts.set(key, f);
   }

@@ -1,12 +1,29 @@
 // What signing keeps from one signature to the next (per signer certificate: its encoded CMS
-// parts) must never carry one signer's identity into another's signature.
+// parts; per font: its layouts and serialised subsets) must never carry one signer's identity into
+// another's signature, nor one document's text into another's.
 import { expect } from 'chai';
 import { X509Certificate, createHash, verify as nodeVerify } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { buildSignedData, signedAttributesDer } from '../../../server/signing/cms.ts';
 import { signAttachment } from '../../../server/signing/operations.ts';
 import { OID, parseCertificate, toArrayBuffer } from '../../../server/signing/pki-util.ts';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { extractSignatures, has, key, opensslCmsVerify, tmp } from './helpers.ts';
+
+/** Words of page 1 as poppler reads them (text decoded through the font's ToUnicode map), top-left origin. */
+function wordsOfPage1(pdf: Buffer, dir: string): { text: string; xMax: number; yMin: number; yMax: number }[] {
+  const file = join(dir, `page-${Math.random().toString(36).slice(2)}.pdf`);
+  writeFileSync(file, pdf);
+  const html = spawnSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', file, '-'], { encoding: 'utf8' }).stdout;
+  return [...html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
+    text: m[5]!.replace(/&amp;/g, '&'),
+    xMax: Number(m[3]),
+    yMin: Number(m[2]),
+    yMax: Number(m[4]),
+  }));
+}
 
 /** The signer identifier, ESS certificate hash and signed attributes of a CMS, read back by pkijs. */
 function readCms(der: Buffer): { serial: string; issuer: string; essCertHash: string; signedAttrs: Buffer; signature: Buffer } {
@@ -65,6 +82,35 @@ describe('Signing caches never mix signers', function () {
       expect(r.ok, r.text).to.equal(true);
       const chain = await agencies[i]!.certificateChain();
       expect(readCms(sig!.cms).essCertHash).to.equal(createHash('sha256').update(chain[0]!).digest('hex'));
+    }
+  });
+
+  it('draws each attachment its own notation and time, top right of page 1 at 10 pt, however notations, times and agencies alternate', async function () {
+    if (!has('pdftotext')) return this.skip();
+    const dir = tmp();
+    const { makeDecree30Pdf } = await import('../../fixtures/signing/decree30-pdf.ts');
+    const pdf = await makeDecree30Pdf();
+    const vpcp = await key('agencies/van-phong-chinh-phu.p12');
+    const xa = await key('agencies/uy-ban-nhan-dan-xa-hung-loc.p12');
+    // Repeats (the same notation, the same second) come from the caches, after other strings.
+    const runs = [
+      { k: vpcp, notation: '15/QĐ-UBND', at: '2026-12-05T02:14:03Z', time: '2026-12-05T09:14:03+07:00' },
+      { k: xa, notation: '07/UBND-VX', at: '2026-12-05T02:14:03Z', time: '2026-12-05T09:14:03+07:00' },
+      { k: vpcp, notation: 'Số 3/TTr-SKHCN Nguyễn Thị Lấp Lánh Ánh', at: '2026-12-05T02:14:04Z', time: '2026-12-05T09:14:04+07:00' },
+      { k: vpcp, notation: '16/QĐ-UBND', at: '2026-12-31T16:59:59Z', time: '2026-12-31T23:59:59+07:00' },
+      { k: xa, notation: '15/QĐ-UBND', at: '2026-12-05T02:14:03Z', time: '2026-12-05T09:14:03+07:00' },
+    ];
+    for (const r of runs) {
+      const signed = (await signAttachment(pdf, r.k, { notation: r.notation, signingTime: new Date(r.at) })).pdf;
+      // The stamp is the only text above the Decree 30 header (which starts ~50 pt from the top).
+      const top = wordsOfPage1(signed, dir).filter((w) => w.yMax < 48);
+      const lines = [...new Set(top.map((w) => w.yMin.toFixed(1)))].map((y) => top.filter((w) => w.yMin.toFixed(1) === y));
+      expect(lines.map((l) => l.map((w) => w.text).join(' '))).to.deep.equal([r.notation, r.time]);
+      for (const l of lines) {
+        // Right-aligned 15 mm from the right edge of the A4 page (595.28 pt), 10 pt type.
+        expect(l[l.length - 1]!.xMax).to.be.closeTo(595.28 - (15 * 72) / 25.4 - 1, 0.5);
+        expect(l[0]!.yMax - l[0]!.yMin).to.be.within(9.5, 12);
+      }
     }
   });
 });
