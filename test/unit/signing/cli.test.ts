@@ -121,6 +121,19 @@ describe('The vanthu signing commands', function () {
       expect(report).to.include('Certificate is Trusted.');
     });
 
+    it('signs as leader and numbers as agency from the snapshot, where pdfjs (an ES module) finds the text lines', () => {
+      const env = { VT_PASS: PASS };
+      const leader = launcher(['sign', '--in', join(dir, 's.pdf'), '--out', join(dir, 's-leader.pdf'), '--p12', cert('persons/nguyen-thi-lap-lanh-anh.p12'), '--passphrase-env', 'VT_PASS', '--as', 'leader'], env);
+      expect(leader.status, leader.stderr).to.equal(0);
+      expect(leader.stderr, 'no warning on stderr').to.equal('');
+      const agency = launcher(['sign', '--in', join(dir, 's-leader.pdf'), '--out', join(dir, 's-agency.pdf'), '--p12', cert('agencies/uy-ban-nhan-dan-tinh-nghe-an.p12'), '--passphrase-env', 'VT_PASS', '--as', 'agency', '--number', '15/QĐ-UBND', '--date', '2026-12-05'], env);
+      expect(agency.status, agency.stderr).to.equal(0);
+      expect(existsSync(join(cache, 'signing-main.cjs.sign.v8cache')), 'sign ran through bin/vanthu.mjs').to.equal(false);
+      const verify = launcher(['verify', '--in', join(dir, 's-agency.pdf'), '--trust', cert('root-ca.pem'), '--crl', cert('crl/issuing-ca.crl'), '--json']);
+      expect(verify.status, verify.stdout + verify.stderr).to.equal(0);
+      expect(verify.stdout).to.include('"verdict":"valid"').and.include('"count":2');
+    });
+
     it('rebuilds the snapshot when one of its sources changed instead of running the stale one', () => {
       const [blob] = blobs();
       expect(blob).to.be.a('string');
