@@ -29,8 +29,10 @@ const PREPARED_MARK = /^\/\* prepared:([a-z0-9_.]+) \*\//;
 /**
  * Starts a statement that each connection prepares once under `name` and then only binds and
  * executes: PostgreSQL skips parsing it again and, after a few runs, planning it (a generic plan).
- * For the hottest writes only, whose text never changes with their values (everything a parameter)
- * and whose result columns are spelled out (a prepared `select *` fails once a column is added).
+ * For the hottest statements only (a registration's write, the session and inbox list reads of every
+ * page), whose text never changes with their values (everything a parameter) and whose result
+ * columns are spelled out (a prepared `select *` fails once a column is added). A text built per
+ * call can start with the same mark as `prepared(name)` writes, one name per distinct text.
  */
 export function prepared(name: string): RawBuilder<unknown> {
   return sql.raw(`/* prepared:${name} */ `);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../db/database.ts';
+import { prepared, type Executor } from '../db/database.ts';
 import type { RoleGrant } from '../domain/actor.ts';
 
 export const sessionRepository = {
@@ -72,7 +72,9 @@ export async function findSessionActor(db: Executor, idHash: string, chrome: boo
         from agency a where a.id in (select r.agency_id from user_role r where r.user_id = s.user_id)), '[]') as "chromeAgencies",
       (select count(*) from notification n where n.user_id = s.user_id and n.read_at is null)::int as "chromeUnread"`
     : sql``;
-  const { rows } = await sql<Omit<SessionActorRow, 'chrome'> & { chromeAgencies?: PageChrome['agencies']; chromeUnread?: number }>`
+  // Prepared once per connection (db/database.ts): this statement opens every page, and PostgreSQL
+  // spent longer parsing and planning it than running it (0.30 vs 0.09–0.14 ms, EXPLAIN ANALYZE).
+  const { rows } = await sql<Omit<SessionActorRow, 'chrome'> & { chromeAgencies?: PageChrome['agencies']; chromeUnread?: number }>`${prepared(chrome ? 'session.actor_with_chrome' : 'session.actor')}
     select s.id_hash as "idHash", s.user_id::text as "userId", s.active_agency_id::text as "activeAgencyId",
       u.username, u.full_name as "fullName", u.position, u.active,
       coalesce((select json_agg(json_build_object('agencyId', r.agency_id::text, 'unitId', r.unit_id::text, 'role', r.role) order by r.agency_id, r.role)
