@@ -5,6 +5,7 @@
 // Split into prepare/complete so an external signer (USB token, remote service) can sign the
 // signed-attributes in between; local keys just run both halves.
 import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import { PDFHexString, PDFName, PDFRef, PDFString } from '@cantoo/pdf-lib';
 import { embedPngCached } from './appearance-cache.ts';
 import { SignPdf, Signer } from '@signpdf/signpdf';
@@ -116,11 +117,14 @@ async function buildAppearanceObjects(o: OpenedPdf, width: number, height: numbe
   const resources: Record<string, unknown> = {};
   if (Object.keys(xobjects).length) resources.XObject = xobjects;
   if (Object.keys(fonts).length) resources.Font = fonts;
-  const stream = doc.context.flateStream(ops.join('\n'), {
+  // Compressed by node:zlib: pdf-lib's flateStream (fflate) sets up its deflate tables for every
+  // call, which cost more than the rest of the appearance for these few hundred bytes.
+  const stream = doc.context.stream(deflateSync(Buffer.from(ops.join('\n'), 'latin1')), {
     Type: 'XObject',
     Subtype: 'Form',
     BBox: [0, 0, width, height],
     Resources: resources as never,
+    Filter: 'FlateDecode',
   });
   return doc.context.register(stream);
 }
