@@ -98,9 +98,13 @@ export interface SignedAttributesInput {
 }
 
 function buildAttributes(i: SignedAttributesInput): asn1js.Constructed {
+  const contentType = i.contentType ?? OID.data;
   const attributes: asn1js.BaseBlock[] = [
-    new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: i.contentType ?? OID.data })] }).toSchema(),
-    new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(i.contentDigest) })] }).toSchema(),
+    constant(`attr:contentType:${contentType}`, () => new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: contentType })] }).toSchema()),
+    // Attribute ::= SEQUENCE { attrType, attrValues SET } (RFC 5652 §5.3), as pkijs.Attribute writes it.
+    new asn1js.Sequence({
+      value: [constant('oid:messageDigest', () => new asn1js.ObjectIdentifier({ value: OID.messageDigest })), new asn1js.Set({ value: [new asn1js.OctetString({ valueHex: toArrayBuffer(i.contentDigest) })] })],
+    }),
   ];
   if (i.signingTime) attributes.push(new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: i.signingTime })] }).toSchema());
   attributes.push(new Encoded(signerParts(i.signerCertDer).signingCertificateV2));
@@ -132,40 +136,59 @@ export function isEcCertificate(certDer: Buffer): boolean {
   return signerParts(certDer).ec;
 }
 
+/**
+ * DER encoded once per process (by asn1js / pkijs) of the parts every CMS repeats: versions,
+ * algorithm identifiers, the content-type attribute, a detached EncapsulatedContentInfo.
+ */
+const constantDer = new Map<string, Uint8Array>();
+function constant(key: string, build: () => asn1js.BaseBlock): Encoded {
+  let der = constantDer.get(key);
+  if (!der) {
+    der = new Uint8Array(build().toBER(false));
+    constantDer.set(key, der);
+  }
+  return new Encoded(der);
+}
+
+/**
+ * SignedData (RFC 5652 §5.1, §5.3) assembled with asn1js from pre-encoded parts: what
+ * pkijs.SignedData with one SignerInfo writes (a unit test compares the two byte for byte), without
+ * building a pkijs object tree and re-encoding its constant parts on every signature.
+ */
 export function buildSignedData(i: BuildCmsInput): Buffer {
   const parts = signerParts(i.signerCertDer);
-  const signerInfo = new pkijs.SignerInfo({
-    version: 1,
-    sid: new Encoded(parts.sid),
-    digestAlgorithm: sha256Alg(),
-    signedAttrs: new EncodedSignedAttributes(i.signedAttributes ?? signedAttributesDer(i)),
-    signatureAlgorithm: parts.ec
-      ? new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSHA256 })
-      : new pkijs.AlgorithmIdentifier({ algorithmId: OID.rsaEncryption, algorithmParams: new asn1js.Null() }),
-    signature: new asn1js.OctetString({ valueHex: toArrayBuffer(i.signature) }),
-  });
+  const contentType = i.contentType ?? OID.data;
+  const signerInfo: asn1js.BaseBlock[] = [
+    constant('version:1', () => new asn1js.Integer({ value: 1 })), // sid is an IssuerAndSerialNumber
+    new Encoded(parts.sid),
+    constant('alg:sha256', () => sha256Alg().toSchema()),
+    new EncodedSignedAttributes(i.signedAttributes ?? signedAttributesDer(i)).toSchema(),
+    parts.ec
+      ? constant('alg:ecdsa-with-sha256', () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSHA256 }).toSchema())
+      : constant('alg:rsa', () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.rsaEncryption, algorithmParams: new asn1js.Null() }).toSchema()),
+    new asn1js.OctetString({ valueHex: toArrayBuffer(i.signature) }),
+  ];
   if (i.timestampToken) {
     const token = asn1js.fromBER(toArrayBuffer(i.timestampToken));
-    signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
-      type: 1,
-      attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [token.result] })],
-    });
+    signerInfo.push(
+      new pkijs.SignedAndUnsignedAttributes({ type: 1, attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [token.result] })] }).toSchema(),
+    );
   }
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({
-      eContentType: i.contentType ?? OID.data,
-      ...(i.encapsulated ? { eContent: new asn1js.OctetString({ valueHex: toArrayBuffer(i.encapsulated) }) } : {}),
-    }),
-    digestAlgorithms: [sha256Alg()],
-    signerInfos: [signerInfo],
+  const encapContentInfo = i.encapsulated
+    ? new pkijs.EncapsulatedContentInfo({ eContentType: contentType, eContent: new asn1js.OctetString({ valueHex: toArrayBuffer(i.encapsulated) }) }).toSchema()
+    : constant(`encap:${contentType}`, () => new pkijs.EncapsulatedContentInfo({ eContentType: contentType }).toSchema());
+  const signedData = new asn1js.Sequence({
+    value: [
+      // RFC 5652 §5.1: version 3 when eContentType is other than id-data (a timestamp's TSTInfo).
+      i.encapsulated ? constant('version:3', () => new asn1js.Integer({ value: 3 })) : constant('version:1', () => new asn1js.Integer({ value: 1 })),
+      constant('digestAlgorithms:sha256', () => new asn1js.Set({ value: [sha256Alg().toSchema()] })),
+      encapContentInfo,
+      // certificates [0] IMPLICIT CertificateSet, each certificate as its own DER.
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: i.chain.map((der) => new Encoded(der)) }),
+      new asn1js.Set({ value: [new asn1js.Sequence({ value: signerInfo })] }),
+    ],
   });
-  if (i.encapsulated) signedData.version = 3; // RFC 5652 §5.1: eContentType other than id-data.
-  const schema = signedData.toSchema(true);
-  // certificates [0] IMPLICIT CertificateSet, right after encapContentInfo (RFC 5652 §5.1): what
-  // pkijs writes for `certificates`, with each certificate's own DER.
-  schema.valueBlock.value.splice(3, 0, new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: i.chain.map((der) => new Encoded(der)) }));
-  const ci = new pkijs.ContentInfo({ contentType: OID.signedData, content: schema });
+  const ci = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData });
   return Buffer.from(ci.toSchema().toBER(false));
 }
 

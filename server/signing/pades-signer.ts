@@ -5,7 +5,6 @@
 // Split into prepare/complete so an external signer (USB token, remote service) can sign the
 // signed-attributes in between; local keys just run both halves.
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { PDFHexString, PDFName, PDFRef, PDFString } from '@cantoo/pdf-lib';
 import { embedPngCached } from './appearance-cache.ts';
 import { SignPdf, Signer } from '@signpdf/signpdf';
@@ -86,6 +85,24 @@ function colorOps(c: [number, number, number] | undefined, stroke = false): stri
 }
 const n = (v: number) => (Math.round(v * 1000) / 1000).toString();
 
+/**
+ * The /Contents placeholder: `digits` zeros between < and >, as PDFHexString.of('0'.repeat(digits))
+ * writes it (same value, same bytes), filled with one memset instead of pdf-lib's character-by-
+ * character copy of a 32 KB string into every update.
+ */
+class ZeroHexPlaceholder extends PDFHexString {
+  constructor(private readonly digits: number) {
+    super('0'.repeat(digits));
+  }
+
+  override copyBytesInto(buffer: Uint8Array, offset: number): number {
+    buffer[offset] = 0x3c; // <
+    buffer.fill(0x30, offset + 1, offset + 1 + this.digits); // 0
+    buffer[offset + 1 + this.digits] = 0x3e; // >
+    return this.digits + 2;
+  }
+}
+
 /** Builds a Form XObject for the items and returns its ref. Text is NFC: pdf-lib does not position combining marks. */
 export async function buildAppearance(o: OpenedPdf, width: number, height: number, items: AppearanceItem[]): Promise<PDFRef> {
   return creatingObjects(o.doc, () => buildAppearanceObjects(o, width, height, items));
@@ -117,14 +134,14 @@ async function buildAppearanceObjects(o: OpenedPdf, width: number, height: numbe
   const resources: Record<string, unknown> = {};
   if (Object.keys(xobjects).length) resources.XObject = xobjects;
   if (Object.keys(fonts).length) resources.Font = fonts;
-  // Compressed by node:zlib: pdf-lib's flateStream (fflate) sets up its deflate tables for every
-  // call, which cost more than the rest of the appearance for these few hundred bytes.
-  const stream = doc.context.stream(deflateSync(Buffer.from(ops.join('\n'), 'latin1')), {
+  // Not compressed: these are a few hundred bytes of operators (text as glyph ids in hex), and
+  // deflating them (pdf-lib's fflate sets up its tables on every call; zlib allocates its window)
+  // cost more than the rest of the appearance while saving about a hundred bytes.
+  const stream = doc.context.stream(ops.join('\n'), {
     Type: 'XObject',
     Subtype: 'Form',
     BBox: [0, 0, width, height],
     Resources: resources as never,
-    Filter: 'FlateDecode',
   });
   return doc.context.register(stream);
 }
@@ -149,7 +166,7 @@ async function addFieldObjects(o: OpenedPdf, spec: SignatureFieldSpec, signerNam
     Filter: 'Adobe.PPKLite',
     SubFilter: 'ETSI.CAdES.detached',
     ByteRange: [0, PDFName.of('**********'), PDFName.of('**********'), PDFName.of('**********')],
-    Contents: PDFHexString.of('0'.repeat(size * 2)),
+    Contents: new ZeroHexPlaceholder(size * 2),
     M: PDFString.of(pdfDate(spec.signingTime)),
     // Text strings as UTF-16BE hex (FEFF…) so Vietnamese names survive every reader.
     Name: PDFHexString.fromText(signerName.normalize('NFC')),

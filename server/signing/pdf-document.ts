@@ -128,11 +128,13 @@ function readDocMdp(doc: PDFDocument): number | undefined {
  */
 export async function saveUpdate(o: OpenedPdf): Promise<{ original: Uint8Array; update: Buffer }> {
   const { doc } = o;
-  await creatingObjects(doc, () => o.fonts.flush());
   const { snapshot, pdfFileDetails } = doc.context;
   const original = pdfFileDetails.originalBytes;
   if (!snapshot || !original) throw new Error('saveUpdate() needs a document opened for an incremental update');
-  const update = await doc.saveIncremental(snapshot, { useObjectStreams: false, objectsPerTick: Infinity });
+  const update = await creatingObjects(doc, async () => {
+    await o.fonts.flush();
+    return doc.saveIncremental(snapshot, { useObjectStreams: false, objectsPerTick: Infinity });
+  });
   return { original, update: Buffer.from(update.buffer, update.byteOffset, update.byteLength) };
 }
 
@@ -144,12 +146,13 @@ export async function commitIncremental(o: OpenedPdf): Promise<Buffer> {
 
 /**
  * Runs `fn`, which creates new objects and marks any existing object it changes with markChanged
- * (appendToArray and acroForm do), with pdf-lib's implicit change tracking switched off for this
- * document. Opened for an incremental update, pdf-lib answers every set/push on any dictionary or
- * array — new ones included — by searching every indirect object, recursively, for the one holding
- * it: building a signature's field, appearance and font objects cost about a tenth of a 200 KB
- * attachment signature's CPU that way. New objects need no tracking (the update writes every object
- * numbered above the snapshot's last), so the update section is byte-identical.
+ * (appendToArray and acroForm do), or writes the update, with pdf-lib's implicit change tracking
+ * switched off for this document. Opened for an incremental update, pdf-lib answers every set/push
+ * on any dictionary or array — new ones included, and the writer's own trailer and stream lengths —
+ * by searching every indirect object, recursively, for the one holding it: building and writing a
+ * signature's field, appearance and font objects cost about a tenth of a 200 KB attachment
+ * signature's CPU that way. New objects need no tracking (the update writes every object numbered
+ * above the snapshot's last), so the update section is byte-identical.
  */
 export async function creatingObjects<T>(doc: PDFDocument, fn: () => Promise<T>): Promise<T> {
   const ctx = doc.context as unknown as { registerObjectChange: (obj: unknown) => void };

@@ -3,6 +3,7 @@
 // another's signature, nor one document's text into another's.
 import { expect } from 'chai';
 import { X509Certificate, createHash, verify as nodeVerify } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { buildSignedData, signedAttributesDer } from '../../../server/signing/cms.ts';
 import { signAttachment } from '../../../server/signing/operations.ts';
@@ -42,6 +43,60 @@ function readCms(der: Buffer): { serial: string; issuer: string; essCertHash: st
   };
 }
 
+/**
+ * The CMS as pkijs builds it from its own objects alone (every attribute a pkijs.Attribute, the
+ * certificates parsed and re-encoded): what cms.ts assembles from pre-encoded parts must equal it.
+ */
+function referenceSignedData(i: { contentDigest: Buffer; signerCertDer: Buffer; chain: Buffer[]; signature: Buffer; contentType?: string; signingTime?: Date; encapsulated?: Buffer; timestampToken?: Buffer }): Buffer {
+  const cert = pkijs.Certificate.fromBER(toArrayBuffer(i.signerCertDer));
+  const certHash = createHash('sha256').update(i.signerCertDer).digest();
+  const essCertIdV2 = new asn1js.Sequence({
+    value: [
+      new asn1js.OctetString({ valueHex: toArrayBuffer(certHash) }),
+      new asn1js.Sequence({
+        value: [
+          new asn1js.Sequence({ value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [cert.issuer.toSchema()] })] }),
+          new asn1js.Integer({ valueHex: cert.serialNumber.valueBlock.valueHexView.slice().buffer }),
+        ],
+      }),
+    ],
+  });
+  const attributes = [
+    new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: i.contentType ?? OID.data })] }),
+    new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(i.contentDigest) })] }),
+    ...(i.signingTime ? [new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: i.signingTime })] })] : []),
+    new pkijs.Attribute({ type: OID.signingCertificateV2, values: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] })] }),
+  ];
+  const ec = cert.subjectPublicKeyInfo.algorithm.algorithmId === OID.ecPublicKey;
+  const signerInfo = new pkijs.SignerInfo({
+    version: 1,
+    sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
+    digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
+    signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
+    signatureAlgorithm: ec
+      ? new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSHA256 })
+      : new pkijs.AlgorithmIdentifier({ algorithmId: OID.rsaEncryption, algorithmParams: new asn1js.Null() }),
+    signature: new asn1js.OctetString({ valueHex: toArrayBuffer(i.signature) }),
+  });
+  if (i.timestampToken) {
+    signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
+      type: 1,
+      attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [asn1js.fromBER(toArrayBuffer(i.timestampToken)).result] })],
+    });
+  }
+  const signedData = new pkijs.SignedData({
+    version: i.encapsulated ? 3 : 1,
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({
+      eContentType: i.contentType ?? OID.data,
+      ...(i.encapsulated ? { eContent: new asn1js.OctetString({ valueHex: toArrayBuffer(i.encapsulated) }) } : {}),
+    }),
+    digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })],
+    certificates: i.chain.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
+    signerInfos: [signerInfo],
+  });
+  return Buffer.from(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema().toBER(false));
+}
+
 describe('Signing caches never mix signers', function () {
   this.timeout(60000);
 
@@ -66,6 +121,26 @@ describe('Signing caches never mix signers', function () {
       expect(nodeVerify('sha256', read.signedAttrs, new X509Certificate(chains[1 - i]![0]!).publicKey, read.signature)).to.equal(false);
       // Built again from the same input without the pre-encoded attributes: the same CMS.
       expect(buildSignedData({ contentDigest, signerCertDer: chain[0]!, chain, signature }).equals(cms)).to.equal(true);
+    }
+  });
+
+  it('builds the same DER as pkijs from its own objects: RSA-2048, RSA-3072 and ECDSA P-256 signers, with a timestamp token, and a timestamp token itself', async () => {
+    const files = ['agencies/van-phong-chinh-phu.p12', 'persons/dang-quoc-khanh.p12', 'agencies/uy-ban-nhan-dan-xa-hung-loc.p12'];
+    let token: Buffer | undefined;
+    for (const f of [...files, ...files]) {
+      const k = await key(f);
+      const chain = await k.certificateChain();
+      const contentDigest = createHash('sha256').update(f).digest();
+      const attrs = signedAttributesDer({ contentDigest, signerCertDer: chain[0]! });
+      const signature = await k.sign(attrs);
+      const plain = { contentDigest, signerCertDer: chain[0]!, chain, signature };
+      expect(buildSignedData({ ...plain, signedAttributes: attrs }).equals(referenceSignedData(plain)), f).to.equal(true);
+      if (token) expect(buildSignedData({ ...plain, timestampToken: token }).equals(referenceSignedData({ ...plain, timestampToken: token })), `${f} with a token`).to.equal(true);
+      // A timestamp token's shape: TSTInfo encapsulated, its content type and a signing time signed.
+      const tst = { contentDigest, signerCertDer: chain[0]!, chain, contentType: OID.tstInfo, signingTime: new Date('2026-12-05T02:14:03Z'), encapsulated: Buffer.from('a TSTInfo stands here') };
+      const tstSignature = await k.sign(signedAttributesDer(tst));
+      token = buildSignedData({ ...tst, signature: tstSignature });
+      expect(token.equals(referenceSignedData({ ...tst, signature: tstSignature })), `${f} as a timestamp token`).to.equal(true);
     }
   });
 
