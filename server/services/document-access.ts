@@ -53,7 +53,8 @@ export async function loadVisibleDocument(db: Executor, actor: Actor, id: string
   if (!/^\d{1,18}$/.test(String(id))) throw new AppError('not_found', 'Không tìm thấy văn bản.');
   const doc = opts.lock ? await documentRepository.lockById(db, id) : await documentRepository.findById(db, id);
   if (!doc) throw new AppError('not_found', 'Không tìm thấy văn bản.');
-  const chain = opts.reviewChain ?? (await reviewChainOf(db, doc.agencyId));
+  // The agency's review chain only decides relations to outgoing drafts (relationsOf).
+  const chain = opts.reviewChain ?? (doc.direction === 'outgoing' ? await reviewChainOf(db, doc.agencyId) : []);
   const rel = await relationsOf(db, actor, doc, chain);
   if (!canSee(doc, rel, actor)) throw new AppError('not_found', 'Không tìm thấy văn bản.');
   return { doc, rel, chain };
