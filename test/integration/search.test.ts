@@ -195,6 +195,32 @@ describe('search over documents', function () {
     expect(await t.ctx.db.selectFrom('documentSearchText').select('documentId').where('documentId', '=', id).execute()).to.deep.equal([]);
   });
 
+  it('copies agency, direction, type and promulgation date beside the text, and filters on the copies as on the document', async () => {
+    const db = t.ctx.db;
+    const copy = (id: string) =>
+      db.selectFrom('documentSearchText as s').select(['s.agencyId', 's.direction', 's.typeCode', 's.promulgationDate', sql<string>`s.xmin::text`.as('version')]).where('s.documentId', '=', id).executeTakeFirstOrThrow();
+    const id = await insertDocument(db, { agencyId: tinh, typeCode: 'thong_bao', typeName: 'Thông báo', subject: 'Thông báo lịch tiếp công dân định kỳ', promulgationDate: '2024-07-15' });
+    const made = await copy(id);
+    expect({ ...made, version: undefined }).to.deep.equal({ agencyId: tinh, direction: 'incoming', typeCode: 'thong_bao', promulgationDate: '2024-07-15', version: undefined });
+    const clerk = actors['tinh.vanthu']!;
+    const found = (raw: Record<string, unknown>) => subjects(clerk, { q: 'tiep cong dan dinh ky', ...raw });
+    expect(await found({ year: '2024', type: 'thong_bao', direction: 'incoming' })).to.deep.equal(['Thông báo lịch tiếp công dân định kỳ']);
+    expect(await found({ year: '2025' })).to.deep.equal([]);
+    // A correction of the date or the type (before registration) moves the copy in the same statement.
+    await db.updateTable('document').set({ promulgationDate: '2025-02-03', typeCode: 'ke_hoach' }).where('id', '=', id).execute();
+    expect((await copy(id)).promulgationDate).to.equal('2025-02-03');
+    expect(await found({ year: '2024' })).to.deep.equal([]);
+    expect(await found({ year: '2025', type: 'ke_hoach', from: '2025-02-03', to: '2025-02-03' })).to.deep.equal(['Thông báo lịch tiếp công dân định kỳ']);
+    expect(await found({ type: 'thong_bao' })).to.deep.equal([]);
+    // State and urgency are not copied: changing them leaves the row (and its trigram entries) alone.
+    const before = (await copy(id)).version;
+    await db.updateTable('document').set({ state: 'done', urgency: 3 }).where('id', '=', id).execute();
+    expect((await copy(id)).version).to.equal(before);
+    expect(await found({ urgency: '3', state: 'done', year: '2025' })).to.deep.equal(['Thông báo lịch tiếp công dân định kỳ']);
+    await db.deleteFrom('documentAccess').where('documentId', '=', id).execute();
+    await db.deleteFrom('document').where('id', '=', id).execute();
+  });
+
   it('gives the same pages when the newest-first plan times out and the trigram plan takes over', async () => {
     const clerk = actors['tinh.vanthu']!;
     const specialist = actors['tinh.chuyenvien']!;
@@ -207,6 +233,69 @@ describe('search over documents', function () {
       const forced = [];
       for (const q of queries) forced.push(await subjects(clerk, { q }), await subjects(specialist, { q }));
       expect(forced).to.deep.equal(normal);
+    } finally {
+      Object.assign(SEARCH_TUNING, saved);
+    }
+  });
+
+  it('gives the same pages through the text’s ids (other filters checked by id) as through the walk, whichever the count chooses', async () => {
+    const db = t.ctx.db;
+    // Twelve "Kiểm tra" documents, exact and unaccented, spread over states, urgency, types, dates
+    // and directions, and two the head's unit leads (the narrow branch, through its keys).
+    for (let i = 0; i < 12; i++) {
+      const id = await insertDocument(db, {
+        agencyId: tinh,
+        direction: i % 4 === 3 ? 'outgoing' : 'incoming',
+        state: i % 4 === 3 ? 'released' : i % 3 === 0 ? 'done' : 'registered',
+        typeCode: i % 2 ? 'ke_hoach' : 'cong_van',
+        typeName: i % 2 ? 'Kế hoạch' : 'Công văn',
+        urgency: i % 5 === 0 ? 3 : 0,
+        issuerName: i % 3 === 1 ? 'Sở Tài chính tỉnh Nghệ An' : 'Bộ Nội vụ',
+        promulgationDate: `${2024 + (i % 3)}-0${1 + (i % 6)}-1${i % 10}`,
+        subject: i % 2 ? `Kiểm tra định kỳ công tác văn thư đợt ${i}` : `Kiem tra dinh ky cong tac luu tru dot ${i}`,
+      });
+      if (i < 2) await db.insertInto('documentAssignment').values({ documentId: id, kind: 'lead', unitId: th }).execute();
+    }
+    const searches: Record<string, string>[] = [
+      { q: 'Kiểm tra định kỳ' },
+      { q: 'kiem tra', urgency: '3' },
+      { q: 'Kiểm tra', state: 'done' },
+      { q: 'Kiểm tra định kỳ', type: 'ke_hoach', state: 'registered' },
+      { q: 'kiem tra dinh ky', issuer: 'Sở Tài chính', from: '2024-01-01', to: '2025-12-31' },
+      { q: 'Kiểm tra', year: '2025', direction: 'incoming', urgency: '0' },
+      { q: 'kiem tra', state: 'released', direction: 'outgoing' },
+      { q: 'kiem tra', urgency: '2' },
+    ];
+    // Every page of one row (the newest ids are asked about in chunks of 8, then 32), by keyset
+    // cursor, for the clerk (whole agency) and the head (keys).
+    const allPages = async (actor: Actor, raw: Record<string, string>) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await searchDocuments(db, actor, raw, cursor ?? undefined, 1);
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const run = async () => {
+      const out: string[][] = [];
+      for (const raw of searches) out.push(await allPages(actors['tinh.vanthu']!, raw), await allPages(actors['tinh.truongphong']!, raw));
+      return out;
+    };
+    const walked = await run();
+    expect(walked[0], 'clerk, no filter').to.have.length(12);
+    expect(walked[1], 'head, no filter').to.have.length(2);
+    expect(walked.slice(2).some((r) => r.length > 0) && walked.slice(2).some((r) => r.length === 0)).to.equal(true);
+    const saved = { ...SEARCH_TUNING };
+    try {
+      // No first walk; then every text match among the fixed filters counted (1,000: state,
+      // urgency and issuer checked on document by id, newest ids first in growing chunks), or too
+      // many of them (5, 3, 1: the walk, untimed, with its text probed by id).
+      for (const denseMatches of [1_000, 5, 3, 1]) {
+        Object.assign(SEARCH_TUNING, { orderedTimeoutMs: 0, narrowOrderedTimeoutMs: 0, denseMatches });
+        expect(await run(), `denseMatches ${denseMatches}`).to.deep.equal(walked);
+      }
     } finally {
       Object.assign(SEARCH_TUNING, saved);
     }

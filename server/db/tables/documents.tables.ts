@@ -118,9 +118,16 @@ export interface DocumentAccessTable {
   handlingDeadline: string | null;
 }
 
-/** The searched text of a document, 1:1, kept by a trigger on document (migration 2026_11_28_12_55_00). */
+/**
+ * The searched text of a document, 1:1, kept by a trigger on document (migration 2026_11_28_12_55_00),
+ * with the filters that do not change with the workflow (copies, migration 2026_11_28_15_20_00).
+ */
 export interface DocumentSearchTextTable {
   documentId: Ref;
+  agencyId: Ref;
+  direction: Direction;
+  typeCode: string;
+  promulgationDate: string | null;
   searchFolded: string;
   searchExact: string;
 }
