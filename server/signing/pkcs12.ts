@@ -68,6 +68,19 @@ function parse<T>(what: string, f: () => T): T {
   }
 }
 
+/**
+ * pkijs's `Type.fromBER(der)`, except that asn1js does not also decode the contents of every OCTET
+ * STRING it meets (`parseEmbedded`, on by default): the authenticated safe is inside one, the safe
+ * contents inside others, so PFX.fromBER decoded the whole file, AuthenticatedSafe.fromBER all of it
+ * again and SafeContents.fromBER its part a third time. Here each level is decoded once, when it is
+ * opened below; pkijs's schemas read the same structures either way.
+ */
+function fromDer<T>(Type: new (p: { schema: asn1js.AsnType }) => T, der: ArrayBuffer): T {
+  const asn1 = asn1js.fromBER(der, { parseEmbedded: false });
+  if (asn1.offset === -1) throw new Error(asn1.result.error);
+  return new Type({ schema: asn1.result });
+}
+
 /** Decrypts PBES2 content (RFC 8018 §6.2) under the algorithm identifier `alg`. */
 function decryptPbes2(alg: pkijs.AlgorithmIdentifier, data: ArrayBuffer, utf8: Buffer): Buffer {
   // 1.2.840.113549.1.12.1.x: pbeWithSHAAnd… (RFC 7292 appendix C), keys derived by the PKCS#12 KDF.
@@ -135,7 +148,7 @@ function localKeyIdOf(bag: pkijs.SafeBag): string | undefined {
 export async function openPkcs12(p12: Uint8Array, passphrase: string): Promise<OpenedPkcs12> {
   ensurePkijsEngine();
   const utf8 = Buffer.from(passphrase, 'utf8');
-  const pfx = parse('PFX', () => pkijs.PFX.fromBER(toArrayBuffer(p12)));
+  const pfx = parse('PFX', () => fromDer(pkijs.PFX, toArrayBuffer(p12)));
   if (pfx.version !== 3) throw new Pkcs12Unsupported('version');
   if (pfx.authSafe.contentType !== OIDS.data) throw new Pkcs12Unsupported('public-key integrity mode');
   const content = pfx.authSafe.content;
@@ -160,7 +173,7 @@ export async function openPkcs12(p12: Uint8Array, passphrase: string): Promise<O
   }
   if (!macOk) throw new Pkcs12WrongPassphrase('MAC mismatch');
 
-  const safe = parse('AuthenticatedSafe', () => pkijs.AuthenticatedSafe.fromBER(safeBytes));
+  const safe = parse('AuthenticatedSafe', () => fromDer(pkijs.AuthenticatedSafe, safeBytes));
   const certs: Buffer[] = [];
   const certIds = new Map<string, Buffer>();
   let privateKey: KeyObject | undefined;
@@ -179,7 +192,7 @@ export async function openPkcs12(p12: Uint8Array, passphrase: string): Promise<O
     }
     let contents: pkijs.SafeContents;
     try {
-      contents = pkijs.SafeContents.fromBER(bagsDer);
+      contents = fromDer(pkijs.SafeContents, bagsDer);
     } catch {
       // Garbage behind a padding that happened to look valid: a wrong passphrase.
       if (ci.contentType === OIDS.encryptedData) throw new Pkcs12WrongPassphrase('undecodable contents');
