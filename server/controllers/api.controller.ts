@@ -71,7 +71,8 @@ export function apiController(ctx: AppContext) {
       const tabKey = String(req.query.tab ?? Object.keys(tabs)[0]);
       const tab = tabs[tabKey];
       if (!tab) throw new AppError('validation', `tab phải là một trong: ${Object.keys(tabs).join(', ')}`);
-      const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 200);
+      // A whole number of rows, 1–200, whatever the query says (10.5 or 1e3 must not reach PostgreSQL as a bigint).
+      const limit = Math.min(Math.max(Math.trunc(Number(req.query.limit ?? 50)) || 50, 1), 200);
       const after = /^\d+:\d+$/.test(String(req.query.after ?? '')) ? String(req.query.after).split(':') : null;
       const rows = await documentRepository.list(ctx.db, actor, {
         agencyId,

@@ -49,6 +49,11 @@ describe('JSON API /api/v1', function () {
     expect(again.body.error.message).to.contain('Không thể');
     const list = await api(clerkToken).get('/documents?direction=incoming&tab=cho_xu_ly').expect(200);
     expect(list.body.items.map((d: { id: string }) => d.id)).to.include(id);
+    // A page size that is not a whole number is cut to one, never sent to PostgreSQL as it is.
+    for (const [limit, expected] of [['1.5', 1], ['abc', 50], ['1e3', 200], ['-4', 1]] as const) {
+      const page = await api(clerkToken).get(`/documents?direction=incoming&tab=cho_xu_ly&limit=${limit}`).expect(200);
+      expect(page.body.items.length, `limit=${limit}`).to.be.at.most(expected).and.at.least(1);
+    }
   });
 
   it('takes a multipart upload and refuses a classified document with 403 and nothing stored', async () => {
