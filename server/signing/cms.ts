@@ -1,6 +1,9 @@
-// CMS SignedData for PAdES baseline signatures (ETSI EN 319 142-1, CAdES EN 319 122-1), built with
-// pkijs and signed through a KeySource (node:crypto for local keys). Deterministic given the content
-// digest and the signer certificate, so an external signer's value can be embedded later.
+// CMS SignedData for PAdES baseline signatures (ETSI EN 319 142-1, CAdES EN 319 122-1), encoded with
+// asn1js/pkijs and signed through a KeySource (node:crypto for local keys). Deterministic given the
+// content digest and the signer certificate, so an external signer's value can be embedded later.
+// What does not change between signatures (algorithm identifiers, versions, the signer's identifier
+// and ESS attribute) is encoded once by asn1js/pkijs and reused as bytes: building a pkijs object
+// tree and re-encoding it was most of a signature's CPU after RSA and the document hash.
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
@@ -13,17 +16,24 @@ function sha256Alg(): pkijs.AlgorithmIdentifier {
 }
 
 /**
- * An ASN.1 element written as bytes encoded earlier (by asn1js itself, or a certificate's own DER).
- * pkijs re-parses names and re-encodes whole trees on every toSchema(); what does not change between
- * signatures is encoded once and spliced in as is.
+ * An ASN.1 element written as bytes encoded earlier (by asn1js/pkijs, or a certificate's own DER),
+ * placed among the values of an asn1js constructed element: asn1js encodes those by calling
+ * toBER(sizeOnly, writer) on each, which is all this answers. Not an asn1js block itself, because
+ * constructing one costs more than encoding it; immutable, so one instance serves every signature.
  */
-class Encoded extends asn1js.Sequence {
-  constructor(private readonly der: Uint8Array) {
-    super();
+class Encoded {
+  private readonly bytes: ArrayBuffer;
+
+  constructor(der: Uint8Array) {
+    this.bytes = toArrayBuffer(der);
   }
 
-  override toBER(sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
-    const bytes = sizeOnly ? new ArrayBuffer(this.der.length) : toArrayBuffer(this.der);
+  get block(): asn1js.BaseBlock {
+    return this as unknown as asn1js.BaseBlock;
+  }
+
+  toBER(sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
+    const bytes = sizeOnly ? new ArrayBuffer(this.bytes.byteLength) : this.bytes;
     if (writer) {
       writer.write(bytes);
       return new ArrayBuffer(0);
@@ -32,27 +42,21 @@ class Encoded extends asn1js.Sequence {
   }
 }
 
-/** Signed attributes already encoded as the SET that was signed, written back as [0] IMPLICIT. */
-class EncodedSignedAttributes extends pkijs.SignedAndUnsignedAttributes {
-  constructor(private readonly setDer: Uint8Array) {
-    super({ type: 0 });
-  }
-
-  override toSchema(): asn1js.Constructed {
-    // RFC 5652 §5.4: the signature covers the SET OF encoding; the SignerInfo carries the same
-    // bytes under the [0] IMPLICIT tag.
-    const der = Buffer.from(this.setDer);
-    der[0] = 0xa0;
-    return new Encoded(der);
-  }
+/** Signed attributes encoded as the SET that is signed, as the SignerInfo carries them: [0] IMPLICIT. */
+function signedAttributesField(setDer: Uint8Array): asn1js.BaseBlock {
+  // RFC 5652 §5.4: the signature covers the SET OF encoding; the SignerInfo holds the same bytes
+  // under the [0] IMPLICIT tag.
+  const der = Buffer.from(setDer);
+  der[0] = 0xa0;
+  return new Encoded(der).block;
 }
 
 /** What a signature needs from its signer certificate, encoded once per certificate. */
 interface SignerParts {
   /** IssuerAndSerialNumber (the SignerInfo's sid). */
-  sid: Uint8Array;
+  sid: Encoded;
   /** The ESS signing-certificate-v2 Attribute (RFC 5035): binds the signer certificate into the signed data. */
-  signingCertificateV2: Uint8Array;
+  signingCertificateV2: Encoded;
   ec: boolean;
 }
 
@@ -79,8 +83,8 @@ function signerParts(certDer: Buffer): SignerParts {
       values: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] })],
     });
     parts = {
-      sid: new Uint8Array(new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }).toSchema().toBER(false)),
-      signingCertificateV2: new Uint8Array(signingCertificateV2.toSchema().toBER(false)),
+      sid: new Encoded(new Uint8Array(new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }).toSchema().toBER(false))),
+      signingCertificateV2: new Encoded(new Uint8Array(signingCertificateV2.toSchema().toBER(false))),
       ec: cert.subjectPublicKeyInfo.algorithm.algorithmId === OID.ecPublicKey,
     };
     if (signerPartsCache.size >= MAX_SIGNERS) signerPartsCache.delete(signerPartsCache.keys().next().value!);
@@ -107,7 +111,7 @@ function buildAttributes(i: SignedAttributesInput): asn1js.Constructed {
     }),
   ];
   if (i.signingTime) attributes.push(new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: i.signingTime })] }).toSchema());
-  attributes.push(new Encoded(signerParts(i.signerCertDer).signingCertificateV2));
+  attributes.push(signerParts(i.signerCertDer).signingCertificateV2.block);
   // What pkijs.SignedAndUnsignedAttributes({ type: 0 }).toSchema() builds, with the ESS attribute pre-encoded.
   return new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: attributes });
 }
@@ -140,14 +144,14 @@ export function isEcCertificate(certDer: Buffer): boolean {
  * DER encoded once per process (by asn1js / pkijs) of the parts every CMS repeats: versions,
  * algorithm identifiers, the content-type attribute, a detached EncapsulatedContentInfo.
  */
-const constantDer = new Map<string, Uint8Array>();
-function constant(key: string, build: () => asn1js.BaseBlock): Encoded {
-  let der = constantDer.get(key);
-  if (!der) {
-    der = new Uint8Array(build().toBER(false));
-    constantDer.set(key, der);
+const constants = new Map<string, Encoded>();
+function constant(key: string, build: () => asn1js.BaseBlock): asn1js.BaseBlock {
+  let e = constants.get(key);
+  if (!e) {
+    e = new Encoded(new Uint8Array(build().toBER(false)));
+    constants.set(key, e);
   }
-  return new Encoded(der);
+  return e.block;
 }
 
 /**
@@ -160,9 +164,9 @@ export function buildSignedData(i: BuildCmsInput): Buffer {
   const contentType = i.contentType ?? OID.data;
   const signerInfo: asn1js.BaseBlock[] = [
     constant('version:1', () => new asn1js.Integer({ value: 1 })), // sid is an IssuerAndSerialNumber
-    new Encoded(parts.sid),
+    parts.sid.block,
     constant('alg:sha256', () => sha256Alg().toSchema()),
-    new EncodedSignedAttributes(i.signedAttributes ?? signedAttributesDer(i)).toSchema(),
+    signedAttributesField(i.signedAttributes ?? signedAttributesDer(i)),
     parts.ec
       ? constant('alg:ecdsa-with-sha256', () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSHA256 }).toSchema())
       : constant('alg:rsa', () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.rsaEncryption, algorithmParams: new asn1js.Null() }).toSchema()),
@@ -184,12 +188,15 @@ export function buildSignedData(i: BuildCmsInput): Buffer {
       constant('digestAlgorithms:sha256', () => new asn1js.Set({ value: [sha256Alg().toSchema()] })),
       encapContentInfo,
       // certificates [0] IMPLICIT CertificateSet, each certificate as its own DER.
-      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: i.chain.map((der) => new Encoded(der)) }),
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: i.chain.map((der) => new Encoded(der).block) }),
       new asn1js.Set({ value: [new asn1js.Sequence({ value: signerInfo })] }),
     ],
   });
-  const ci = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData });
-  return Buffer.from(ci.toSchema().toBER(false));
+  // ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT } (RFC 5652 §3), as pkijs.ContentInfo writes it.
+  const contentInfo = new asn1js.Sequence({
+    value: [constant('oid:signedData', () => new asn1js.ObjectIdentifier({ value: OID.signedData })), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [signedData] })],
+  });
+  return Buffer.from(contentInfo.toBER(false));
 }
 
 /** Hash of the signature value, the message imprint of an RFC 3161 signature timestamp. */
