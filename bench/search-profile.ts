@@ -3,11 +3,12 @@
 // REPS times on one connection whose backend's on-CPU time is read from /proc/<pid>/schedstat
 // (nanoseconds, load-independent unlike wall time). Writes the ids of every first page to
 // SEARCH_PROFILE_OUT (JSON) so that two versions of the code can be compared row for row.
-// Usage: BENCH_DATABASE_URL=postgres://…/vanthu_bench npx tsx bench/search-profile.ts [role] [filter]
+// Usage: BENCH_DATABASE_URL=postgres://…/vanthu_bench [REPS=3] [TOP=6] [SEARCH_TUNING='{…}'] npx tsx bench/search-profile.ts [role] [filter]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createDatabase, createPool, type Database } from '../server/db/database.ts';
 import { userRepository } from '../server/repositories/user.repository.ts';
 import { searchDocuments } from '../server/services/search.service.ts';
+import { SEARCH_TUNING } from '../server/repositories/search.repository.ts';
 import type { Actor } from '../server/domain/actor.ts';
 
 const SEARCHES = ['quyet dinh', 'Quyết định', 'kế hoạch phát triển', 'dat dai', 'đất đai', '123/QĐ', '45/KH', 'Nguyễn Văn', 'bao cao ket qua', 'chuyển đổi số', 'phòng cháy', 'giải phóng mặt bằng', 'hung nguyen', 'nong thon moi', 'tuyển sinh', 'BNV', 'Sở Tài chính', 'tiep cong dan', 'thi đua khen thưởng', 'Trần Thị', ''];
@@ -20,6 +21,8 @@ const FILTERS: [string, Record<string, string>[]][] = [
 ];
 const ROLES: [string, string][] = [['clerk', 'tinh.vanthu'], ['leader', 'tinh.lanhdao'], ['head', 'tinh.truongphong'], ['specialist', 'tinh.chuyenvien']];
 const REPS = Number(process.env.REPS ?? 3);
+// SEARCH_TUNING='{"narrowOrderedTimeoutMs":100}' tries other tunings without editing the code.
+if (process.env.SEARCH_TUNING) Object.assign(SEARCH_TUNING, JSON.parse(process.env.SEARCH_TUNING));
 
 async function actorFor(db: Database, username: string): Promise<Actor> {
   const u = await userRepository.findByUsername(db, username);
