@@ -1,6 +1,8 @@
-// `npm start`: the web process, hosting the workers too unless RUN_WORKERS_IN_WEB=false.
+// `npm start`: the web process, hosting the workers too unless RUN_WORKERS_IN_WEB=false; with
+// WEB_PROCESSES > 1, a primary (start-up, workers) and that many HTTP processes (server/main.ts).
+import cluster from 'node:cluster';
 import { setFlagsFromString } from 'node:v8';
-import { configOrExit, runWeb } from '../server/main.ts';
+import { configOrExit, runWeb, runWebCluster } from '../server/main.ts';
 import { startWorkers } from '../workers/host.ts';
 
 // Resident memory (issue 8: ≤ 300 MB under load; docs/PERFORMANCE.md): by default V8 lets the old
@@ -12,4 +14,7 @@ import { startWorkers } from '../workers/host.ts';
 setFlagsFromString('--heap-growing-percent=20');
 
 const config = configOrExit();
-await runWeb(config, config.runWorkersInWeb ? startWorkers : undefined);
+const workers = config.runWorkersInWeb ? startWorkers : undefined;
+if (cluster.isWorker) await runWeb(config, undefined, { migrate: false, seed: false }); // forked by runWebCluster
+else if (config.webProcesses > 1) await runWebCluster(config, workers);
+else await runWeb(config, workers);

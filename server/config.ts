@@ -24,6 +24,7 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   RUN_WORKERS_IN_WEB: boolean.default(true),
+  WEB_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   SEED_DEMO: boolean.default(true),
   BLOB_DIR: z.string().min(1).default('./.data/blobs'),
   BLOB_STORE: z.enum(['local', 's3']).default('local'),
@@ -74,6 +75,8 @@ export interface Config {
   loginMaxFailures: number;
   loginLockMinutes: number;
   runWorkersInWeb: boolean;
+  /** HTTP processes sharing the port (node:cluster); 1 = this process serves HTTP itself. */
+  webProcesses: number;
   seedDemo: boolean;
   blobDir: string;
   blobStore: { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix?: string; region?: string; endpoint?: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle?: boolean };
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockMinutes: e.LOGIN_LOCK_MINUTES,
     runWorkersInWeb: e.RUN_WORKERS_IN_WEB,
+    webProcesses: e.WEB_PROCESSES,
     seedDemo: e.SEED_DEMO && !production,
     blobDir: e.BLOB_DIR,
     blobStore:
