@@ -8,6 +8,7 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/load.bench.ts
 //   LOAD_SECONDS=10 LOAD_CONNECTIONS=50 LOAD_PROFILE=1 …   (LOAD_PROFILE writes a .cpuprofile per run)
+//   LOAD_WEB_PROCESSES=2 …   (npm start with WEB_PROCESSES=2: two HTTP processes on the port, as on a 2-core server)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +147,30 @@ async function startMeasuredWeb(env: Record<string, string>, nodeArgs: string[])
     throw e;
   }
   return proc;
+}
+
+/** The web process and, with LOAD_WEB_PROCESSES > 1 (WEB_PROCESSES), the HTTP processes it forked. */
+function webPids(pid: number): number[] {
+  try {
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+  } catch {
+    return [pid];
+  }
+}
+
+/** CPU ms of every web process (summed), and the resident MB of the largest one (the bound is per process). */
+const webCpuMs = (pid: number) => webPids(pid).reduce((a, p) => a + cpuMs(p), 0);
+function webRssMaxMb(pid: number): number {
+  let max = 0;
+  for (const p of webPids(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) max = Math.max(max, Number(m[1]) / 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return max;
 }
 
 /** CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat. */
@@ -321,19 +346,19 @@ async function withWrk(url: string, phase: Phase, connections: number, seconds: 
 }
 
 async function run(web: Proc, phase: Phase, o: { connections: number; seconds: number; admin: pg.Client; dbName: string; generator: string; dir: string }): Promise<LoadResult> {
-  let rssMax = web.rssMb();
-  const cpu0 = cpuMs(web.pid);
+  let rssMax = webRssMaxMb(web.pid);
+  const cpu0 = webCpuMs(web.pid);
   const pg0 = await pgBackendsCpu(o.admin, o.dbName);
   const load0 = loadAvg();
-  const sampler = setInterval(() => (rssMax = Math.max(rssMax, web.rssMb())), 250);
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, webRssMaxMb(web.pid))), 250);
   const g = o.generator === 'autocannon' ? await withAutocannon(web.url!, phase, o.connections, o.seconds) : await withWrk(web.url!, phase, o.connections, o.seconds, o.dir);
   clearInterval(sampler);
-  const webCpu = cpuMs(web.pid) - cpu0;
+  const webCpu = webCpuMs(web.pid) - cpu0;
   // Backends that started during the run count whole; one that ended during it is missed (the pool
   // keeps its connections while busy).
   let pgCpu = 0;
   for (const [pid, ms] of await pgBackendsCpu(o.admin, o.dbName)) pgCpu += ms - (pg0.get(pid) ?? 0);
-  rssMax = Math.max(rssMax, web.rssMb());
+  rssMax = Math.max(rssMax, webRssMaxMb(web.pid));
   const per = (ms: number) => (g.requests ? Math.round((ms / g.requests) * 100) / 100 : 0);
   const res: LoadResult = {
     name: phase.name,
@@ -398,9 +423,13 @@ export async function runLoadBench(): Promise<LoadResult[]> {
     const production = { NODE_ENV: 'production', SESSION_SECRET: 'load-bench-session-secret-0123456789abcdef', CREDENTIAL_KEY: '0'.repeat(64), COOKIE_SECURE: 'false' };
     // LOAD_NODE_ARGS: extra node flags for the measured process, to compare V8 settings.
     const extraArgs = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    web = await startMeasuredWeb({ ...env, ...production }, [...extraArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
+    // LOAD_WEB_PROCESSES=2: npm start's primary with two HTTP processes on the port (WEB_PROCESSES), as a
+    // 2-core deployment would run; CPU is then summed over all of them, RSS is the largest one's.
+    const webProcesses = process.env.LOAD_WEB_PROCESSES ?? '1';
+    web = await startMeasuredWeb({ ...env, ...production, WEB_PROCESSES: webProcesses }, [...extraArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
     print(`web process pid ${web.pid} (${process.env.LOAD_RUNTIME === 'tsx' ? 'tsx' : 'compiled, node dist/scripts/start.js'}) at ${web.url}; ${exists ? `database ${dbName} reused` : `${docs} seeded documents`}; ${seconds} s × ${connections} connections per run with ${generator}; queue ${process.env.REDIS_URL ? 'Redis' : 'PostgreSQL'}`);
-    print(`web RSS after start: ${Math.round(web.rssMb())} MB; load average ${loadAvg()}`);
+    print(`web processes: ${webProcesses === '1' ? '1' : `a primary (start-up, no HTTP) + ${webProcesses} HTTP processes (WEB_PROCESSES=${webProcesses}; CPU summed over all, RSS of the largest)`}`);
+    print(`web RSS after start: ${Math.round(webRssMaxMb(web.pid))} MB; load average ${loadAvg()}`);
     const s: Session = await login(web.url!, 'tinh.vanthu');
     const o = { connections, seconds, admin, dbName, generator, dir: workDir };
     // A browser's request: the session cookie and, as browsers do, gzip accepted (LOAD_GZIP=0: not).
