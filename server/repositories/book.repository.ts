@@ -17,6 +17,17 @@ function numberAndEntry(e: { bookId: string; year: number; documentId: string; c
       )`;
 }
 
+/** One document of bookRepository.registerAtOnce, with what its actor may do. */
+export interface RegistrationItem {
+  documentId: string;
+  /** Agencies where the actor holds a role allowed to register. */
+  agencyIds: readonly string[];
+  fromStates: readonly string[];
+  toState: string;
+  actorUserId: string | null;
+  actorLabel: string;
+}
+
 export const bookRepository = {
   listForAgency(db: Executor, agencyId: string, direction?: Direction, year?: number): Promise<RegisterBook[]> {
     let q = db.selectFrom('registerBook').selectAll().where('agencyId', '=', agencyId);
@@ -90,62 +101,62 @@ export const bookRepository = {
   },
 
   /**
-   * The registration (vào sổ) of an incoming document as ONE statement run on its own — its own
-   * transaction, no BEGIN/COMMIT round trips. It locks the document if it is still in one of
-   * `fromStates`, in one of `agencyIds` (those where the actor holds a role allowed to register) and
-   * not a copy from the axis; takes the next number of the book if the book is of that agency, for
-   * incoming documents, open and of the current year (Vietnam time, on PostgreSQL's clock at this
-   * statement); records the entry; writes state, book, number and `registered_at` onto the document;
-   * and inserts the timeline event and the audit entry (the rows of the transactional path:
-   * book.service numberDocument, with the book's name and the number in their data). The book row
-   * is locked from here to the end of this statement's own commit, with no client round trip in
-   * between — what lets registrations into one book run near commit speed (issue 3 benchmark).
-   * Null when a condition did not hold: nothing was written, and the caller takes the
-   * transactional path, which says why (or registers a copy from the axis).
+   * The registration (vào sổ) of one or more incoming documents into one book as ONE statement run on
+   * its own — its own transaction, no BEGIN/COMMIT round trips. For each document it locks it (in id
+   * order, as every batch does, so two batches never wait for each other crosswise) if it is still in
+   * one of its `fromStates`, in one of its `agencyIds` (those where that actor holds a role allowed to
+   * register) and not a copy from the axis; keeps those of the book's agency; takes as many numbers as
+   * are left if the book is for incoming documents, open and of the current year (Vietnam time, on
+   * PostgreSQL's clock at this statement), in the items' order; records the entries; writes state,
+   * book, number and `registered_at` onto the documents; and inserts their timeline events and audit
+   * entries (the rows of the transactional path: book.service numberDocument, with the book's name and
+   * the number in their data). The book row is locked from here to the end of this statement's own
+   * commit, with no client round trip in between, and once for the whole batch (issue 3 benchmark).
+   * Returns the number of each document registered; a document missing from the map was not touched
+   * (a condition did not hold), and the caller takes the transactional path for it, which says why.
+   * Every documentId must appear once.
    */
-  async registerAtOnce(
-    db: Executor,
-    e: {
-      documentId: string;
-      agencyIds: readonly string[];
-      bookId: string;
-      fromStates: readonly string[];
-      toState: string;
-      actorUserId: string | null;
-      actorLabel: string;
-    },
-  ): Promise<{ number: number; agencyId: string; fromState: string } | null> {
-    // `d` is materialised so that the document's row lock is taken once and before the book's (the
-    // order every transition takes them in), and the book is only touched when the document matched.
-    const r = await sql<{ number: number; agencyId: string; fromState: string }>`${prepared('book.register_at_once')}
-      with d as materialized (
-        select id, agency_id, state from document
-        where id = ${e.documentId} and agency_id = any(${e.agencyIds}::bigint[]) and direction = 'incoming'
-          and state = any(${e.fromStates}::text[]) and source <> 'axis'
-        for update
+  async registerAtOnce(db: Executor, bookId: string, items: readonly RegistrationItem[]): Promise<Map<string, number>> {
+    const rows = items.map((e, pos) => ({ pos, document_id: e.documentId, agency_ids: e.agencyIds, from_states: e.fromStates, to_state: e.toState, actor_user_id: e.actorUserId, actor_label: e.actorLabel }));
+    const r = await sql<{ documentId: string; number: number }>`${prepared('book.register_at_once')}
+      with i as (
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as i(pos int, document_id bigint, agency_ids bigint[], from_states text[], to_state text, actor_user_id bigint, actor_label text)
+      ), d as materialized (
+        select doc.id, doc.agency_id, doc.state as from_state, i.pos, i.to_state, i.actor_user_id, i.actor_label
+        from document doc join i on i.document_id = doc.id
+        where doc.agency_id = any(i.agency_ids) and doc.direction = 'incoming' and doc.state = any(i.from_states) and doc.source <> 'axis'
+        order by doc.id
+        for update of doc
+      ), ok as materialized (
+        select d.* from d join register_book b on b.id = ${bookId} and b.agency_id = d.agency_id
       ), n as (
-        update register_book b set next_number = next_number + 1
-        from d
-        where b.id = ${e.bookId} and b.agency_id = d.agency_id and b.direction = 'incoming' and not b.closed
+        update register_book b set next_number = next_number + (select count(*) from ok)
+        where b.id = ${bookId} and b.direction = 'incoming' and not b.closed
           and b.year = extract(year from now() at time zone 'Asia/Ho_Chi_Minh')::int
-        returning b.id, b.name, b.next_number - 1 as number, d.agency_id, d.state as from_state
+          and exists (select 1 from ok)
+        returning b.id, b.name, b.next_number - (select count(*) from ok) as first
+      ), numbered as materialized (
+        select ok.*, n.id as book_id, n.name as book_name, (n.first + row_number() over (order by ok.pos) - 1)::int as number
+        from ok cross join n
       ), entry as (
         insert into book_entry (book_id, number, document_id, created_by)
-        select id, number, ${e.documentId}, ${e.actorUserId} from n
+        select book_id, number, id, actor_user_id from numbered
       ), doc as (
-        update document set state = ${e.toState}, book_id = n.id, book_number = n.number, registered_at = now(), updated_at = now()
-        from n where document.id = ${e.documentId}
+        update document set state = numbered.to_state, book_id = numbered.book_id, book_number = numbered.number, registered_at = now(), updated_at = now()
+        from numbered where document.id = numbered.id
       ), event as (
         insert into document_event (document_id, actor_user_id, actor_label, action, from_state, to_state, note, data)
-        select ${e.documentId}, ${e.actorUserId}, ${e.actorLabel}, 'register', n.from_state, ${e.toState}, null,
-               jsonb_build_object('book', n.name, 'number', n.number) from n
+        select id, actor_user_id, actor_label, 'register', from_state, to_state, null, jsonb_build_object('book', book_name, 'number', number)
+        from numbered
       ), audit as (
         insert into audit_log (at, actor_user_id, actor_label, agency_id, action, entity_type, entity_id, before, after)
-        select now(), ${e.actorUserId}, ${e.actorLabel}, n.agency_id, 'document.register', 'document', ${e.documentId},
-               jsonb_build_object('state', n.from_state), jsonb_build_object('state', ${e.toState}::text, 'book', n.name, 'number', n.number) from n
+        select now(), actor_user_id, actor_label, agency_id, 'document.register', 'document', id::text,
+               jsonb_build_object('state', from_state), jsonb_build_object('state', to_state, 'book', book_name, 'number', number)
+        from numbered
       )
-      select number, agency_id::text as agency_id, from_state from n`.execute(db);
-    return r.rows[0] ?? null;
+      select id::text as document_id, number from numbered`.execute(db);
+    return new Map(r.rows.map((x) => [String(x.documentId), x.number]));
   },
 
   async cancelEntry(db: Executor, bookId: string, number: number, reason: string): Promise<number> {

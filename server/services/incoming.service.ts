@@ -14,11 +14,11 @@ import { searchFoldedOf } from '../domain/search-text.ts';
 import { todayInVietnam, isDateString } from '../domain/vietnam-time.ts';
 import { toNfc } from '../domain/vietnamese-text.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
-import { bookRepository } from '../repositories/book.repository.ts';
 import { parseDocumentMetadata } from './document-input.ts';
 import { recordTransition } from './document-transition.ts';
 import { lockVisibleDocument } from './document-access.ts';
 import { bookForNumbering, numberDocument } from './book.service.ts';
+import { registerInBook } from './book-registration-queue.ts';
 import { enqueueTextExtraction, linkFiles, prepareUploads, reusePrepared, withStoredFiles, type PreparedFile, type Upload } from './file.service.ts';
 import { parseInput } from './validation.ts';
 import { onDirectionGiven, onDocumentCompleted } from './task-hooks.ts';
@@ -103,7 +103,8 @@ export interface Registered {
  * Vào sổ: gives the next số đến of the chosen book; possible duplicates must be confirmed first.
  *
  * A document entered here (not a copy that must report its number back to its sender) is registered
- * by ONE statement that holds no lock across a client round trip (bookRepository.registerAtOnce):
+ * by ONE statement that holds no lock across a client round trip (bookRepository.registerAtOnce,
+ * shared with the registrations into the same book arriving meanwhile: book-registration-queue.ts):
  * it checks in SQL what the state machine and the access rules ask (state, the actor's role in the
  * document's agency — INCOMING_WORKFLOW's `register` — and the book: same agency, open, this year)
  * and writes everything. With 8 clerks registering into one book, each used to wait for the others'
@@ -141,8 +142,8 @@ async function registerAtOnce(ctx: AppContext, actor: Actor, id: string, input: 
     agencyIds = [String(doc.agencyId)];
     fromStates = [doc.state];
   }
-  const done = await bookRepository.registerAtOnce(ctx.db, { documentId: id, agencyIds, bookId: input.bookId, fromStates, toState: rule.to!, actorUserId: actor.userId, actorLabel: actorLabel(actor) });
-  return done ? { id: String(id), state: rule.to as IncomingState, bookId: input.bookId, bookNumber: done.number } : undefined;
+  const number = await registerInBook(ctx.db, input.bookId, { documentId: String(id), agencyIds, fromStates, toState: rule.to!, actorUserId: actor.userId, actorLabel: actorLabel(actor) });
+  return number === null ? undefined : { id: String(id), state: rule.to as IncomingState, bookId: input.bookId, bookNumber: number };
 }
 
 /**

@@ -7,6 +7,7 @@ import { receiveIncoming } from '../../server/services/incoming.service.ts';
 import { createDraft } from '../../server/services/outgoing.service.ts';
 import { performAction, INCOMING_HANDLERS, OUTGOING_HANDLERS } from '../../server/services/document-actions.ts';
 import { bookForNumbering, booksFor, takeNumber } from '../../server/services/book.service.ts';
+import { registerInBook } from '../../server/services/book-registration-queue.ts';
 import { documentDetail } from '../../server/services/document-view.service.ts';
 import { verifyAuditChain } from '../../server/services/audit.service.ts';
 import { INCOMING_WORKFLOW } from '../../server/domain/incoming-workflow.ts';
@@ -192,8 +193,12 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     const d = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '313/TB-UBND', subject: 'Thông báo thử điều kiện vào sổ' }, []);
     const copy = await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: '314/TB-UBND', subject: 'Bản sao nhận qua trục' }, []);
     await t.ctx.db.updateTable('document').set({ source: 'axis' }).where('id', '=', copy.id).execute();
-    const at = (over: Partial<Parameters<typeof bookRepository.registerAtOnce>[1]>) =>
-      bookRepository.registerAtOnce(t.ctx.db, { documentId: d.id, agencyIds: [province], bookId: open.id, fromStates: ['received'], toState: 'registered', actorUserId: clerk.userId, actorLabel: 'Văn thư', ...over });
+    const base = { documentId: d.id, agencyIds: [province], fromStates: ['received'], toState: 'registered', actorUserId: clerk.userId, actorLabel: 'Văn thư' };
+    const at = async (over: Partial<typeof base> & { bookId?: string }) => {
+      const { bookId = open.id, ...item } = over;
+      const item2 = { ...base, ...item };
+      return (await bookRepository.registerAtOnce(t.ctx.db, bookId, [item2])).get(item2.documentId) ?? null;
+    };
     const before = await counts();
     expect(await at({ bookId: closed.id }), 'closed book').to.equal(null);
     expect(await at({ bookId: lastYear.id }), 'last year’s book').to.equal(null);
@@ -204,7 +209,7 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     expect(await at({ documentId: copy.id }), 'a copy from the axis').to.equal(null);
     expect(await counts(), 'nothing written').to.deep.equal(before);
     for (const b of [open, closed, lastYear, outgoing, theirs]) expect((await bookRepository.findById(t.ctx.db, b.id))!.nextNumber).to.equal(b.nextNumber);
-    expect(await at({})).to.deep.equal({ number: 1, agencyId: String(province), fromState: 'received' });
+    expect(await at({})).to.equal(1);
     expect(await at({}), 'a second time: no longer received').to.equal(null);
     const after = await counts();
     expect([after.entries, after.events, after.audit]).to.deep.equal([before.entries + 1, before.events + 1, before.audit + 1]);
@@ -214,6 +219,51 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     await t.ctx.db.deleteFrom('bookEntry').where('bookId', 'in', [open.id]).execute();
     await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', '=', open.id).execute();
     await t.ctx.db.deleteFrom('registerBook').where('id', 'in', [open.id, closed.id, lastYear.id]).execute(); // the later tests take the agency's first book
+  });
+
+  it('registers a batch in one statement: numbers in the order asked, each with its own rows, and leaves out only the one whose condition failed', async () => {
+    const book = await bookRepository.insert(t.ctx.db, { agencyId: province, direction: 'incoming', year: vietnamYearOf(new Date()), name: `Sổ ghi theo lô ${Date.now()}`, typeCodes: null });
+    const docs = [];
+    for (const n of [501, 502, 503, 504]) docs.push(await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: `${n}/TB-UBND`, subject: `Thông báo ghi theo lô ${n}` }, []));
+    const item = (id: string, actor: Actor, agencyIds: string[]) => ({ documentId: id, agencyIds, fromStates: ['received'], toState: 'registered', actorUserId: actor.userId, actorLabel: actor.fullName });
+    const before = await counts();
+    // Asked in the order 3, 1, (2 by a clerk of another agency), 4.
+    const numbers = await bookRepository.registerAtOnce(t.ctx.db, book.id, [item(docs[2]!.id, clerk, [province]), item(docs[0]!.id, clerk, [province]), item(docs[1]!.id, otherClerk, [otherClerk.activeAgencyId!]), item(docs[3]!.id, clerk, [province])]);
+    expect(Object.fromEntries(numbers)).to.deep.equal({ [docs[2]!.id]: 1, [docs[0]!.id]: 2, [docs[3]!.id]: 3 });
+    const after = await counts();
+    expect([after.entries, after.events, after.audit]).to.deep.equal([before.entries + 3, before.events + 3, before.audit + 3]);
+    const rows = await t.ctx.db.selectFrom('document').select(['id', 'state', 'bookNumber']).where('id', 'in', docs.map((x) => x.id)).orderBy('id').execute();
+    expect(rows.map((r) => [r.state, r.bookNumber])).to.deep.equal([['registered', 2], ['received', null], ['registered', 1], ['registered', 3]]);
+    for (const [id, number] of numbers) {
+      const ev = await t.ctx.db.selectFrom('documentEvent').select(['data', 'actorLabel']).where('documentId', '=', id).where('action', '=', 'register').executeTakeFirstOrThrow();
+      expect(ev).to.deep.equal({ data: { book: book.name, number }, actorLabel: clerk.fullName });
+      const entry = (await bookRepository.entries(t.ctx.db, book.id)).find((e) => e.number === number)!;
+      expect(String(entry.documentId)).to.equal(id);
+    }
+    expect(await verifyAuditChain(t.ctx.db)).to.include({ ok: true, unsealed: 0 });
+    await t.ctx.db.deleteFrom('bookEntry').where('bookId', '=', book.id).execute();
+    await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', '=', book.id).execute();
+    await t.ctx.db.deleteFrom('registerBook').where('id', '=', book.id).execute(); // the later tests take the agency's first book
+  });
+
+  it('writes registrations that arrive together in one statement, and when that statement fails retries them one by one so only the bad one fails', async () => {
+    const book = await bookRepository.insert(t.ctx.db, { agencyId: province, direction: 'incoming', year: vietnamYearOf(new Date()), name: `Sổ hàng đợi ${Date.now()}`, typeCodes: null });
+    const docs = [];
+    for (const n of [601, 602, 603, 604, 605]) docs.push(await receiveIncoming(t.ctx, clerk, province, { ...META, numberAndNotation: `${n}/TB-UBND`, subject: `Thông báo hàng đợi ${n}` }, []));
+    const item = (id: string, actorUserId: string) => ({ documentId: id, agencyIds: [province], fromStates: ['received'], toState: 'registered', actorUserId, actorLabel: 'Văn thư' });
+    // The first two start the book's two writers at once; the other three wait and go together into
+    // the next statement, which fails on the third (no such user: its timeline event's foreign key).
+    const results = await Promise.allSettled(docs.map((d, i) => registerInBook(t.ctx.db, book.id, item(d.id, i === 2 ? '987654321' : clerk.userId))));
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const got = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
+    expect([...got.slice(0, 2)].sort()).to.deep.equal([1, 2]);
+    expect(got.slice(3)).to.deep.equal([3, 4]);
+    expect((await bookRepository.entries(t.ctx.db, book.id)).map((e) => e.number).sort()).to.deep.equal([1, 2, 3, 4]);
+    const bad = await t.ctx.db.selectFrom('document').select(['state', 'bookNumber']).where('id', '=', docs[2]!.id).executeTakeFirstOrThrow();
+    expect(bad).to.deep.equal({ state: 'received', bookNumber: null });
+    await t.ctx.db.deleteFrom('bookEntry').where('bookId', '=', book.id).execute();
+    await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', '=', book.id).execute();
+    await t.ctx.db.deleteFrom('registerBook').where('id', '=', book.id).execute(); // the later tests take the agency's first book
   });
 
   it('takes an incoming document from receipt to done, with one lead, a working-day deadline and its timeline', async () => {
