@@ -363,7 +363,8 @@ async function run(web: Proc, phase: Phase, o: { connections: number; seconds: n
   const res: LoadResult = {
     name: phase.name,
     requests: g.requests,
-    rps: Math.round(g.requests / g.seconds),
+    // One decimal: a target is judged on the figure itself (19.9 req/s must not read as 20).
+    rps: Math.round((g.requests / g.seconds) * 10) / 10,
     p50: g.p50,
     p99: g.p99,
     max: g.max,
