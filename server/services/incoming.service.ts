@@ -64,7 +64,7 @@ export async function receiveIncoming(ctx: AppContext, actor: Actor, agencyId: s
 }
 
 const registerSchema = z.object({
-  bookId: z.string().regex(/^\d+$/, 'chọn sổ văn bản đến'),
+  bookId: z.string().regex(/^\d{1,18}$/, 'chọn sổ văn bản đến'), // a bigint: a longer one would reach PostgreSQL as an error
   acceptDuplicate: z.union([z.literal('1'), z.literal('true'), z.boolean()]).optional(),
 });
 

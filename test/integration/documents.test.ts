@@ -140,6 +140,8 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     for (const bookId of [theirs.id, outgoing.id, '987654321']) {
       await expectAppError(performAction(t.ctx, clerk, d.id, 'register', { bookId, acceptDuplicate: true }), 'validation', /Sổ văn bản không hợp lệ/);
     }
+    // A book id too long for a bigint is a bad form, not a database error.
+    await expectAppError(performAction(t.ctx, clerk, d.id, 'register', { bookId: '9'.repeat(25), acceptDuplicate: true }), 'validation', /chọn sổ văn bản đến/);
     expect(await counts()).to.deep.equal(before);
     const doc = await t.ctx.db.selectFrom('document').select(['state', 'bookId', 'bookNumber']).where('id', '=', d.id).executeTakeFirstOrThrow();
     expect(doc).to.deep.equal({ state: 'received', bookId: null, bookNumber: null });
@@ -256,8 +258,10 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     const results = await Promise.allSettled(docs.map((d, i) => registerInBook(t.ctx.db, book.id, item(d.id, i === 2 ? '987654321' : clerk.userId))));
     expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     const got = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
-    expect([...got.slice(0, 2)].sort()).to.deep.equal([1, 2]);
-    expect(got.slice(3)).to.deep.equal([3, 4]);
+    // The two first statements and the retried ones may commit in either order; the numbers are
+    // 1..4 without a gap, and the two retried documents keep their order.
+    expect(got.filter((n) => n !== null).sort()).to.deep.equal([1, 2, 3, 4]);
+    expect(got[3]!).to.be.lessThan(got[4]!);
     expect((await bookRepository.entries(t.ctx.db, book.id)).map((e) => e.number).sort()).to.deep.equal([1, 2, 3, 4]);
     const bad = await t.ctx.db.selectFrom('document').select(['state', 'bookNumber']).where('id', '=', docs[2]!.id).executeTakeFirstOrThrow();
     expect(bad).to.deep.equal({ state: 'received', bookNumber: null });
