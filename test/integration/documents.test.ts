@@ -57,6 +57,13 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     return { document: await c('document'), files: await c('documentFile'), blob: await c('blob'), events: await c('documentEvent'), audit: await c('auditLog'), entries: await c('bookEntry'), stored: await (t.ctx.blobs as LocalBlobStore).count() };
   };
 
+  /** Removes books a test opened, with their entries (the later tests take the agency's first book). */
+  const dropBooks = async (...ids: string[]) => {
+    await t.ctx.db.deleteFrom('bookEntry').where('bookId', 'in', ids).execute();
+    await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', 'in', ids).execute();
+    await t.ctx.db.deleteFrom('registerBook').where('id', 'in', ids).execute();
+  };
+
   before(async () => {
     t = await createTestApp();
     clerk = await actorFor(t, 'tinh.vanthu');
@@ -218,9 +225,7 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     // The copy is registered by the transactional path (which sends status 03 back).
     const registered = await performAction(t.ctx, clerk, copy.id, 'register', { bookId: open.id, acceptDuplicate: true });
     expect(registered).to.deep.include({ state: 'registered', bookNumber: 2 });
-    await t.ctx.db.deleteFrom('bookEntry').where('bookId', 'in', [open.id]).execute();
-    await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', '=', open.id).execute();
-    await t.ctx.db.deleteFrom('registerBook').where('id', 'in', [open.id, closed.id, lastYear.id]).execute(); // the later tests take the agency's first book
+    await dropBooks(open.id, closed.id, lastYear.id);
   });
 
   it('registers a batch in one statement: numbers in the order asked, each with its own rows, and leaves out only the one whose condition failed', async () => {
@@ -243,9 +248,7 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
       expect(String(entry.documentId)).to.equal(id);
     }
     expect(await verifyAuditChain(t.ctx.db)).to.include({ ok: true, unsealed: 0 });
-    await t.ctx.db.deleteFrom('bookEntry').where('bookId', '=', book.id).execute();
-    await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', '=', book.id).execute();
-    await t.ctx.db.deleteFrom('registerBook').where('id', '=', book.id).execute(); // the later tests take the agency's first book
+    await dropBooks(book.id);
   });
 
   it('writes registrations that arrive together in one statement, and when that statement fails retries them one by one so only the bad one fails', async () => {
@@ -265,9 +268,7 @@ describe('documents: books, numbering and workflows (real PostgreSQL)', function
     expect((await bookRepository.entries(t.ctx.db, book.id)).map((e) => e.number).sort()).to.deep.equal([1, 2, 3, 4]);
     const bad = await t.ctx.db.selectFrom('document').select(['state', 'bookNumber']).where('id', '=', docs[2]!.id).executeTakeFirstOrThrow();
     expect(bad).to.deep.equal({ state: 'received', bookNumber: null });
-    await t.ctx.db.deleteFrom('bookEntry').where('bookId', '=', book.id).execute();
-    await t.ctx.db.updateTable('document').set({ bookId: null }).where('bookId', '=', book.id).execute();
-    await t.ctx.db.deleteFrom('registerBook').where('id', '=', book.id).execute(); // the later tests take the agency's first book
+    await dropBooks(book.id);
   });
 
   it('takes an incoming document from receipt to done, with one lead, a working-day deadline and its timeline', async () => {
