@@ -22,6 +22,8 @@ const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
 const OBJ = ascii('obj');
 const XREF = ascii('xref');
 const TRAILER = ascii('trailer');
+const ENDOBJ = ascii('endobj');
+const STARTXREF = ascii('startxref');
 const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
 
 interface ByteStreamLike {
@@ -29,6 +31,7 @@ interface ByteStreamLike {
   peek(): number;
   next(): number;
   done(): boolean;
+  offset(): number;
 }
 
 /** pdf-lib's object parser, positioned at byte offsets taken from the cross-reference data. */
@@ -60,7 +63,7 @@ class OffsetReader extends PDFObjectParser {
    * A classic `xref … trailer <<…>>` section at `offset` (the same reading as pdf-lib's
    * PDFParser.maybeParseCrossRefSection), or undefined when the offset holds something else.
    */
-  tableAt(offset: number): { entries: [number, Entry][]; trailer: PDFDict } | undefined {
+  tableAt(offset: number): { entries: [number, Entry][]; trailer: PDFDict; end: number } | undefined {
     const s = this.stream;
     s.moveTo(offset);
     this.skipWhitespaceAndComments();
@@ -87,7 +90,34 @@ class OffsetReader extends PDFObjectParser {
     }
     if (!this.matchKeyword(TRAILER)) throw new LazyXrefError('xref table without trailer');
     this.skipWhitespaceAndComments();
-    return { entries, trailer: this.parseDict() };
+    const trailer = this.parseDict();
+    return { entries, trailer, end: this.stream.offset() };
+  }
+
+  /** Where the indirect object at `offset` ends (after its `endobj` when present). */
+  objectEndAt(offset: number, objectNumber: number): number {
+    if (this.indirectAt(offset).ref.objectNumber !== objectNumber) throw new LazyXrefError(`xref points ${objectNumber} at another object`);
+    this.skipWhitespaceAndComments();
+    const end = this.stream.offset();
+    return this.matchKeyword(ENDOBJ) ? this.stream.offset() : end;
+  }
+
+  /**
+   * The first byte in [from, to) that is neither whitespace, a comment nor `startxref <offset>`
+   * (what separates one revision's objects and xref data from the next), or undefined.
+   */
+  firstStrayByte(from: number, to: number): number | undefined {
+    const s = this.stream;
+    s.moveTo(from);
+    for (;;) {
+      this.skipWhitespaceAndComments();
+      if (s.done() || s.offset() >= to) return undefined;
+      const at = s.offset();
+      if (!this.matchKeyword(STARTXREF)) return at;
+      this.skipWhitespaceAndComments();
+      if (!isDigit(s.peek())) return at;
+      this.parseRawInt();
+    }
   }
 }
 
@@ -245,4 +275,76 @@ export function openLazy(pdf: Uint8Array, forIncrementalUpdate: boolean): LazyPd
   if (!(doc.catalog instanceof PDFDict)) throw new LazyXrefError('/Root is not a dictionary');
   if (forIncrementalUpdate) doc.takeSnapshot();
   return { doc, sections };
+}
+
+/**
+ * The first byte at or after `from` (up to the last %%EOF) that no revision accounts for, or
+ * undefined. Accounted for: every xref section of the /Prev chain (a table with its trailer, an xref
+ * stream, a hybrid file's /XRefStm) and every object an in-use entry of any section points at, each
+ * read with pdf-lib's parsers as openLazy reads them; between them only whitespace, comments and
+ * `startxref <n>`. Bytes outside all of these are ignored by a reader that follows the xref data,
+ * yet a reader that rebuilds a damaged file by scanning would take an object hidden there: they are
+ * not part of any revision, so nobody signed or updated them. Throws LazyXrefError when the chain
+ * cannot be read.
+ */
+export function firstStrayByte(pdf: Uint8Array, from: number): number | undefined {
+  const to = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).lastIndexOf('%%EOF');
+  if (to < from) return undefined;
+  const ctx = PDFContext.create();
+  ctx.isDecrypted = false;
+  const reader = OffsetReader.over(pdf, ctx);
+  try {
+    const spans: [number, number][] = [];
+    // offset → the object number an xref entry says is there (checked: pdf-lib reads xref streams
+    // without their PNG predictors, and such offsets point anywhere).
+    const offsets = new Map<number, number>();
+    const streamSection = (at: number): PDFDict => {
+      const { ref, object } = reader.indirectAt(at);
+      if (!(object instanceof PDFRawStream) || object.dict.get(PDFName.of('Type')) !== PDFName.of('XRef')) throw new LazyXrefError('startxref is neither a table nor a stream');
+      // pdf-lib decodes streams without /DecodeParms: a PNG-predicted xref stream (Acrobat's
+      // habit) would give made-up offsets, so the chain counts as unreadable here.
+      const parms = object.dict.get(PDFName.of('DecodeParms'));
+      if (parms instanceof PDFDict && parms.get(PDFName.of('Predictor'))) throw new LazyXrefError('xref stream with a predictor');
+      const saved = ctx.trailerInfo;
+      for (const e of PDFXRefStreamParser.forStream(object).parseIntoContext()) if (!e.deleted && !e.inObjectStream) offsets.set(e.offset, e.ref.objectNumber);
+      ctx.trailerInfo = saved;
+      if (at >= from) spans.push([at, reader.objectEndAt(at, ref.objectNumber)]);
+      return object.dict;
+    };
+    const seen = new Set<number>();
+    let at: number | undefined = lastStartXref(pdf);
+    while (at !== undefined) {
+      if (seen.has(at) || seen.size > 4096 || !(at > 0 && at < pdf.length)) throw new LazyXrefError('bad /Prev chain');
+      seen.add(at);
+      const table = reader.tableAt(at);
+      let t: PDFDict;
+      if (table) {
+        if (at >= from) spans.push([at, table.end]);
+        for (const [n, e] of table.entries) if ('offset' in e) offsets.set(e.offset, n);
+        t = table.trailer;
+        const hybrid = t.get(PDFName.of('XRefStm'));
+        if (hybrid instanceof PDFNumber) streamSection(hybrid.asNumber());
+      } else {
+        t = streamSection(at);
+      }
+      const prev = t.get(PDFName.of('Prev'));
+      at = prev instanceof PDFNumber ? prev.asNumber() : undefined;
+    }
+    for (const [o, n] of offsets) {
+      if (o >= pdf.length) throw new LazyXrefError(`object ${n} beyond the end of the file`);
+      if (o >= from) spans.push([o, reader.objectEndAt(o, n)]);
+    }
+    spans.sort((a, b) => a[0] - b[0]);
+    let cursor = from;
+    for (const [start, end] of [...spans, [to, to] as [number, number]]) {
+      if (start > cursor) {
+        const stray = reader.firstStrayByte(cursor, start);
+        if (stray !== undefined) return stray;
+      }
+      cursor = Math.max(cursor, end);
+    }
+    return undefined;
+  } catch (err) {
+    throw err instanceof LazyXrefError ? err : new LazyXrefError(err instanceof Error ? err.message : String(err));
+  }
 }

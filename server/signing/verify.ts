@@ -11,7 +11,7 @@ import { AppError } from '../errors.ts';
 import { DIGEST_BY_OID, OID, ensurePkijsEngine, keyUsageOf, parseCertificate, pemOrDerBlocks, readName, toArrayBuffer } from './pki-util.ts';
 import { readTimestampToken } from './tsa-client.ts';
 import { assertXrefUsable, lookupArray, lookupDict } from './pdf-document.ts';
-import { LazyXrefError, openLazy } from './pdf-lazy.ts';
+import { LazyXrefError, firstStrayByte, openLazy } from './pdf-lazy.ts';
 import { isoVietnam } from './vn-format.ts';
 
 ensurePkijsEngine();
@@ -611,6 +611,12 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
       // Bytes after the last %%EOF belong to no revision: readers ignore them, so the comparison
       // above cannot see them, but the file is not what was signed (nor a valid update of it).
       if (rangeShapeOk && trailingJunk(bytes)) problems.push('Có dữ liệu ghi thêm sau chữ ký, chưa được ký và không thuộc bản cập nhật hợp lệ nào của tệp PDF');
+      // Bytes between the signed revision and the end that belong to no object or xref section of
+      // any later revision (pdf-lazy.ts firstStrayByte): invisible to xref-following readers, seen
+      // by readers that rebuild the file by scanning. When the xref chain itself cannot be read,
+      // the comparison above already ran on the full parse, which takes every object it scans.
+      const stray = strayByteAfter(bytes, o2! + l2!);
+      if (stray !== undefined) problems.push(`Có dữ liệu chen giữa các bản cập nhật sau chữ ký (từ byte ${stray}), không thuộc đối tượng nào của tệp PDF`);
     }
     if (modificationsAfter === 'content') problems.push('Nội dung văn bản bị thay đổi sau khi ký');
 
@@ -651,6 +657,15 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     message: `Tất cả ${reports.length} chữ ký số hợp lệ${unchecked ? ' (chưa kiểm tra thu hồi: không có CRL của đơn vị cấp)' : ''}`,
     signatures: reports,
   };
+}
+
+function strayByteAfter(bytes: Buffer, signedEnd: number): number | undefined {
+  try {
+    return firstStrayByte(bytes, signedEnd);
+  } catch (e) {
+    if (e instanceof LazyXrefError) return undefined;
+    throw e;
+  }
 }
 
 /** Anything but whitespace (or a lone NUL padding) after the last %%EOF marker. */
