@@ -208,11 +208,66 @@ function wordsFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria): Q {
 }
 
 /**
- * The filters on what does not change with the workflow (agency, direction, type, dates), on `d`
- * or on their copies beside the text, `s` (kept equal by the trigger, migration
- * 2026_11_28_15_20_00, under btree indexes that the planner ANDs with the trigram bitmap).
+ * The keys of document_search_text.filter_keys for a document's filters, as the migration's
+ * document_search_filter_keys writes them (2026_11_28_18_30_00): agency, direction, type, urgency,
+ * year and month of promulgation.
  */
-function fixedFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria, alias: 'd' | 's'): Q {
+export function filterKeysOf(f: { agencyId: string; direction: string; typeCode: string; urgency: number; promulgationDate: string | null }): string[] {
+  const keys = [`a:${f.agencyId}`, `d:${f.direction}`, `t:${f.typeCode}`, `u:${f.urgency}`];
+  if (f.promulgationDate) keys.push(`y:${Number(f.promulgationDate.slice(0, 4))}`, `m:${Number(f.promulgationDate.slice(0, 4))}-${f.promulgationDate.slice(5, 7)}`);
+  return keys;
+}
+
+/** The month keys ('m:2025-01') from one date to another, both YYYY-MM-DD; null when more than `max` months. */
+function monthKeys(from: string, to: string, max = 36): string[] | null {
+  let y = Number(from.slice(0, 4));
+  let m = Number(from.slice(5, 7));
+  const ty = Number(to.slice(0, 4));
+  const tm = Number(to.slice(5, 7));
+  if (!(m >= 1 && m <= 12 && tm >= 1 && tm <= 12)) return null; // the date cast refuses them anyway
+  const keys: string[] = [];
+  while (y < ty || (y === ty && m <= tm)) {
+    if (keys.length === max) return null;
+    keys.push(`m:${y}-${String(m).padStart(2, '0')}`);
+    if (++m === 13) [y, m] = [y + 1, 1];
+  }
+  return keys;
+}
+
+/** Whether an ILIKE '%x%' has a trigram to look up (a run of three letters or digits); else GIN would read every entry. */
+const hasTrigram = (x: string): boolean => /[\p{L}\p{N}]{3}/u.test(x);
+
+/**
+ * The filters as conditions on the keys beside the text (`s`), which the one GIN index of
+ * document_search_text ANDs with the words' trigrams in a single scan, starting from the rarest
+ * (migration 2026_11_28_18_30_00). Each is implied by the filter it stands for: agency, direction,
+ * type, urgency and year exactly; a date range through the months it spans (the dates themselves
+ * are checked on the columns); the issuer (code = x, or name ilike '%x%', checked on document)
+ * through ilike '%x%' on code and name together. `agencies`: those of the branch (agency seen whole).
+ */
+function filterKeyConditions(c: SearchCriteria, agencies: string[] | null): Expression<SqlBool>[] {
+  const all: string[] = [];
+  const out: Expression<SqlBool>[] = [];
+  const agencyKeys = (c.agencyId ? [String(c.agencyId)] : (agencies ?? [])).map((a) => `a:${a}`);
+  if (agencyKeys.length === 1) all.push(agencyKeys[0]!);
+  else if (agencyKeys.length > 1) out.push(sql<SqlBool>`s.filter_keys && ${sql.val(agencyKeys)}::text[]`);
+  if (c.direction) all.push(`d:${c.direction}`);
+  if (c.typeCode) all.push(`t:${c.typeCode}`);
+  if (c.urgency !== undefined) all.push(`u:${c.urgency}`);
+  if (c.year !== undefined) all.push(`y:${c.year}`);
+  if (all.length) out.push(sql<SqlBool>`s.filter_keys @> ${sql.val(all)}::text[]`);
+  const months = c.dateFrom && c.dateTo ? monthKeys(c.dateFrom, c.dateTo) : null;
+  if (months) out.push(sql<SqlBool>`s.filter_keys && ${sql.val(months)}::text[]`);
+  if (c.issuer && hasTrigram(c.issuer)) out.push(sql<SqlBool>`s.issuer_search ilike ${'%' + likeEscape(c.issuer) + '%'}`);
+  return out;
+}
+
+/**
+ * The filters on what does not change with the workflow (agency, direction, type, dates, and on
+ * `d` urgency), on `d` or on their copies beside the text, `s` (kept equal by the trigger,
+ * migrations 2026_11_28_15_20_00 and 2026_11_28_18_30_00), where their keys are added for the index.
+ */
+function fixedFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria, alias: 'd' | 's', agencies: string[] | null = null): Q {
   let q = query as AnyQuery;
   const col = (name: string) => sql.ref(`${alias}.${name}`);
   if (c.agencyId) q = q.where(sql<SqlBool>`${col('agency_id')} = ${c.agencyId}`);
@@ -221,21 +276,22 @@ function fixedFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria, alias: 'd'
   if (c.year !== undefined) q = q.where(sql<SqlBool>`${col('promulgation_date')} >= ${`${c.year}-01-01`}::date and ${col('promulgation_date')} < ${`${c.year + 1}-01-01`}::date`);
   if (c.dateFrom) q = q.where(sql<SqlBool>`${col('promulgation_date')} >= ${c.dateFrom}::date`);
   if (c.dateTo) q = q.where(sql<SqlBool>`${col('promulgation_date')} <= ${c.dateTo}::date`);
+  if (alias === 'd' && c.urgency !== undefined) q = q.where('d.urgency', '=', c.urgency);
+  if (alias === 's') for (const k of filterKeyConditions(c, agencies)) q = q.where(k);
   return q as Q;
 }
 
 /** Whether the search has any filter besides the words and the agency. */
 const hasFilter = (c: SearchCriteria): boolean =>
-  Boolean(c.direction || c.typeCode || c.year !== undefined || c.dateFrom || c.dateTo) || hasDocumentOnlyFilter(c);
+  Boolean(c.direction || c.typeCode || c.year !== undefined || c.dateFrom || c.dateTo || c.urgency !== undefined) || hasDocumentOnlyFilter(c);
 
-/** Whether the search filters on what only `document` holds (book, urgency, state, issuer). */
-const hasDocumentOnlyFilter = (c: SearchCriteria): boolean => Boolean(c.bookId || c.urgency !== undefined || c.state || c.issuer);
+/** Whether the search filters on what only `document` holds exactly (book, state, issuer). */
+const hasDocumentOnlyFilter = (c: SearchCriteria): boolean => Boolean(c.bookId || c.state || c.issuer);
 
-/** The filters only `document` holds (they change with the workflow, or are no column of `s`). */
+/** The filters only `document` holds exactly (state changes with the workflow; book; the issuer's rule). */
 function documentOnlyFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria): Q {
   let q = query as AnyQuery;
   if (c.bookId) q = q.where('d.bookId', '=', c.bookId);
-  if (c.urgency !== undefined) q = q.where('d.urgency', '=', c.urgency);
   if (c.state) q = q.where('d.state', '=', c.state);
   if (c.issuer) {
     const issuer = c.issuer;
@@ -249,9 +305,9 @@ function documentOnlyFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria): Q 
  * fixed filters are written on both: a walk of document checks them before reading any text, and a
  * trigram bitmap is ANDed with their index before reading any row.
  */
-function criteriaFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria): Q {
+function criteriaFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria, agencies: string[] | null = null): Q {
   let q = wordsFilter(fixedFilter(query, c, 'd'), c);
-  if (hasWords(c)) q = fixedFilter(q, c, 's');
+  if (hasWords(c)) q = fixedFilter(q, c, 's', agencies);
   return documentOnlyFilter(q, c);
 }
 
@@ -262,17 +318,17 @@ function criteriaFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria): Q {
  * 1. walk the primary key backwards (newest first), checking the filters on each document and
  *   probing its text row by id only when they pass, and stop after one page — fast whenever matches
  *   are common ("quyết định" over a million documents), under a short statement timeout;
- * 2. if that times out, read the ids of the text's matches among the fixed filters (agency,
- *   direction, type, dates, copied beside the text) through the side table's bitmaps alone, at
- *   most denseMatches: fewer is all of them, and only their newest are read from document (with
- *   state, urgency, issuer, book checked there);
+ * 2. if that times out, read the ids of the text's matches among the filters beside the text
+ *   (agency, direction, type, urgency, dates, and the issuer's necessary condition) through the
+ *   side table's one GIN index alone, at most denseMatches: fewer is all of them, and only their
+ *   newest are read from document (with state, issuer, book checked there);
  * 3. else, with such a filter, the same through the bitmaps joined to document, at most
  *   denseMatches; else (or as many) the walk again, untimed.
  * The timeout bounds the cost of a wrong first guess; every plan gives the same rows.
  * In agencies seen through relations only (specialists, heads), the same two plans run on the
  * person's own documents: the first walks their rows of document_access backwards (one walk per
- * principal: the person, their units, the units they head); the second intersects the trigram
- * bitmap with the GIN index of document.access_keys. Both are bounded by what the person sees
+ * principal: the person, their units, the units they head); the second intersects the words'
+ * trigrams with their access keys and the filters' keys in the side table's one GIN index. Both are bounded by what the person sees
  * (tens of thousands of documents at most), not by the agency's million.
  */
 /** Timeouts of the first walk (0: none, straight to the bitmaps) and the cap of the bitmaps' ids. */
@@ -455,16 +511,16 @@ export const searchRepository = {
     // their access keys is bounded by that, so no count is needed to rule out a huge bitmap.
     if (narrow) return withPlan(db, 'bitmap', 0, run('bitmap'));
     // Too slow: either the matches are rare, or the machine was busy. The ids of the text's matches
-    // among the fixed filters (agency, direction, type, dates: one bitmap AND in the side table,
-    // no row of document read), at most denseMatches of them, tell which: fewer means that is all
-    // of them, and the page is their newest that pass the other filters.
+    // among the filters beside the text (one GIN scan of the side table, no row of document read),
+    // at most denseMatches of them, tell which: fewer means that is all of them, and the page is
+    // their newest that pass the other filters.
     const cap = SEARCH_TUNING.denseMatches;
     const byText = await withPlan(db, 'bitmap', 0, (trx) => this.textMatchIds(trx, branch, c, p, cap));
     if (byText.length < cap) {
       if (!hasDocumentOnlyFilter(c)) return this.documentsByIds(db, newestFirst(byText).slice(0, limit));
       return newestPassing(byText, limit, (chunk) => this.documentOnlyPassing(db, c, chunk));
     }
-    // The words are common among the fixed filters. A filter only document holds (state, urgency,
+    // The words are common among the filters beside the text. A filter only document holds (state,
     // issuer, book) may still keep few of them: at most denseMatches of those that pass it, read
     // through the same bitmaps and checked on document by id, tell whether that is all of them.
     if (hasDocumentOnlyFilter(c)) {
@@ -477,7 +533,7 @@ export const searchRepository = {
 
   /** Ids of the side table's rows matching the words, the fixed filters, the phase and the keyset, at most `cap`. */
   async textMatchIds(db: Executor, branch: { wide: string[] }, c: SearchCriteria, p: Phase, cap: number): Promise<string[]> {
-    let q = fixedFilter(wordsFilter(db.selectFrom('documentSearchText as s').select('s.documentId as id').where(sql<SqlBool>`s.agency_id in (${sql.join(branch.wide)})`), c), c, 's');
+    let q = fixedFilter(wordsFilter(db.selectFrom('documentSearchText as s').select('s.documentId as id').where(sql<SqlBool>`s.agency_id in (${sql.join(branch.wide)})`), c), c, 's', branch.wide);
     if (p.rank !== null) q = q.where(p.rank === 0 ? exactMatch(c) : sql<SqlBool>`not ${exactMatch(c)}`);
     if (p.beforeId) q = q.where('s.documentId', '<', p.beforeId);
     return (await q.limit(cap).execute()).map((r) => r.id);
@@ -501,7 +557,7 @@ export const searchRepository = {
       'wide' in branch
         ? from.where('d.agencyId', 'in', branch.wide).$if(hasWords(c), (q) => q.where(sql<SqlBool>`s.agency_id in (${sql.join(branch.wide)})`))
         : from.where(narrowKeysFilter(actor, branch.narrow, hasWords(c) ? 's' : 'd'));
-    return criteriaFilter(scoped, c);
+    return criteriaFilter(scoped, c, 'wide' in branch ? branch.wide : null);
   },
 
   async phaseQuery(db: Executor, actor: Actor, branch: Branch, mode: PlanMode | null, c: SearchCriteria, p: Phase, limit: number): Promise<SearchRow[]> {

@@ -7,7 +7,7 @@ import { actorFor, agencyIdOf, insertDocument, unitIdOf } from '../fixtures/pdf/
 import { vietnamesePdf } from '../fixtures/pdf/make-pdfs.ts';
 import { searchDocuments, tokensOf } from '../../server/services/search.service.ts';
 import { searchApiHandler } from '../../server/controllers/search.controller.ts';
-import { SEARCH_TUNING, visibleDocumentsFilter } from '../../server/repositories/search.repository.ts';
+import { SEARCH_TUNING, filterKeysOf, visibleDocumentsFilter } from '../../server/repositories/search.repository.ts';
 import { extractTextOfFile, enqueuePendingTextExtraction } from '../../server/services/text-extraction.service.ts';
 import { linkFiles, prepareUploads, withStoredFiles } from '../../server/services/file.service.ts';
 import type { Actor } from '../../server/domain/actor.ts';
@@ -173,7 +173,7 @@ describe('search over documents', function () {
     expect(made.searchFolded).to.equal(made.documentFolded);
     expect(made.searchExact).to.equal('kế hoạch phòng chống lụt bão 12/kh-ubnd ubnd tỉnh đặng văn ân ');
     // A change of state (vào sổ, trình, giao…) does not rewrite the text nor its trigram entries.
-    await t.ctx.db.updateTable('document').set({ state: 'presented', urgency: 2 }).where('id', '=', id).execute();
+    await t.ctx.db.updateTable('document').set({ state: 'presented', bookNumber: 7 }).where('id', '=', id).execute();
     expect((await text(id)).version).to.equal(made.version);
     // An edit of the text does, in the same statement's transaction; a rolled-back edit leaves the old text.
     await t.ctx.db
@@ -212,11 +212,14 @@ describe('search over documents', function () {
     expect(await found({ year: '2024' })).to.deep.equal([]);
     expect(await found({ year: '2025', type: 'ke_hoach', from: '2025-02-03', to: '2025-02-03' })).to.deep.equal(['Thông báo lịch tiếp công dân định kỳ']);
     expect(await found({ type: 'thong_bao' })).to.deep.equal([]);
-    // State and urgency are not copied: changing them leaves the row (and its trigram entries) alone.
+    // State is not copied: changing it leaves the row (and its trigram entries) alone.
     const before = (await copy(id)).version;
-    await db.updateTable('document').set({ state: 'done', urgency: 3 }).where('id', '=', id).execute();
+    await db.updateTable('document').set({ state: 'done' }).where('id', '=', id).execute();
     expect((await copy(id)).version).to.equal(before);
+    // Urgency (an edit before registration, like the text) moves its key in the same statement.
+    await db.updateTable('document').set({ urgency: 3 }).where('id', '=', id).execute();
     expect(await found({ urgency: '3', state: 'done', year: '2025' })).to.deep.equal(['Thông báo lịch tiếp công dân định kỳ']);
+    expect(await found({ urgency: '0' })).to.deep.equal([]);
     await db.deleteFrom('documentAccess').where('documentId', '=', id).execute();
     await db.deleteFrom('document').where('id', '=', id).execute();
   });
@@ -299,6 +302,90 @@ describe('search over documents', function () {
     } finally {
       Object.assign(SEARCH_TUNING, saved);
     }
+  });
+
+  it('finds through the filter keys beside the text exactly what the filters on the document keep: month ranges, issuer codes, several agencies', async () => {
+    const db = t.ctx.db;
+    const vpcp = await agencyIdOf(db, 'G22');
+    // "Rà soát" documents across a year's end, of two agencies seen whole by the administrator,
+    // with issuer codes and names (the issuer filter is code = x or name ilike '%x%').
+    const made: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const id = await insertDocument(db, {
+        agencyId: i % 5 === 4 ? vpcp : tinh,
+        direction: i % 3 === 2 ? 'outgoing' : 'incoming',
+        state: i % 3 === 2 ? 'released' : 'done',
+        typeCode: i % 2 ? 'ke_hoach' : 'cong_van',
+        typeName: i % 2 ? 'Kế hoạch' : 'Công văn',
+        urgency: i % 4 === 0 ? 3 : i % 4,
+        issuerName: i % 3 === 0 ? 'Sở Tài chính tỉnh Nghệ An' : i % 3 === 1 ? 'Bộ Nội vụ' : null,
+        promulgationDate: i === 9 ? null : ['2024-11-30', '2024-12-01', '2024-12-31', '2025-01-01', '2025-01-31', '2025-02-01', '2025-12-31', '2026-01-01', '2026-03-15'][i],
+        subject: i % 2 ? `Rà soát thủ tục hành chính đợt ${i}` : `Ra soat thu tuc hanh chinh dot ${i}`,
+      });
+      if (i % 3 !== 1) await db.updateTable('document').set({ issuerCode: i % 3 === 0 ? 'STC' : 'SNV' }).where('id', '=', id).execute();
+      made.push(id);
+    }
+    // The trigger writes the keys the application asks for (filterKeysOf mirrors the migration's function).
+    const rows = await db
+      .selectFrom('documentSearchText as s')
+      .innerJoin('document as d', 'd.id', 's.documentId')
+      .select(['d.agencyId', 'd.direction', 'd.typeCode', 'd.urgency', 'd.promulgationDate', 'd.issuerCode', 'd.issuerName', 's.filterKeys', 's.issuerSearch'])
+      .where('s.documentId', 'in', made)
+      .orderBy('s.documentId')
+      .execute();
+    for (const r of rows) {
+      expect([...r.filterKeys].sort()).to.deep.equal(filterKeysOf(r).sort());
+      expect(r.issuerSearch).to.equal(`${r.issuerCode ?? ''} ${r.issuerName ?? ''}`);
+    }
+    expect(rows[1]!.filterKeys).to.include.members(['y:2024', 'm:2024-12', 'u:1']);
+    const searches: Record<string, string>[] = [
+      { q: 'rà soát', from: '2024-12-01', to: '2025-01-31' },
+      { q: 'ra soat thu tuc', from: '2024-12-31', to: '2025-01-01', urgency: '3' },
+      { q: 'ra soat', from: '2025-02-01', to: '2024-12-01' },
+      { q: 'ra soat', from: '2020-01-01', to: '2026-12-31' },
+      { q: 'Rà soát', year: '2025', type: 'cong_van' },
+      { q: 'ra soat', issuer: 'STC' },
+      { q: 'ra soat', issuer: 'Tài chính', state: 'done' },
+      // The keys' issuer text holds the code too: 'stc' passes it, and the rule on document refuses it.
+      { q: 'ra soat', issuer: 'stc', from: '2024-11-01', to: '2025-12-31' },
+      { q: 'ra soat', issuer: 'SNV' },
+      { q: 'ra soat', issuer: 'Nội vụ', direction: 'incoming' },
+      { q: 'ra soat', urgency: '0' },
+      // Two letters: no trigram to look up, the rule on document alone.
+      { q: 'ra soat', issuer: 'vụ' },
+    ];
+    // What the clerk (the province only) finds, worked out by hand from the ten documents above.
+    const expected = [3, 1, 0, 8, 1, 3, 3, 0, 3, 2, 0, 2];
+    const allPages = async (actor: Actor, raw: Record<string, string>) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await searchDocuments(db, actor, raw, cursor ?? undefined, 2);
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const run = async () => {
+      const out: string[][] = [];
+      for (const raw of searches) out.push(await allPages(actors['tinh.vanthu']!, raw), await allPages(actors['quantri']!, raw));
+      return out;
+    };
+    const walked = await run();
+    expect(walked.filter((_, i) => i % 2 === 0).map((r) => r.length)).to.deep.equal(expected);
+    // The administrator sees the other agency's two as well (several agencies: keys overlapped).
+    expect(walked[7]!.length - walked[6]!.length).to.equal(made.filter((_, i) => i % 5 === 4 && i !== 9).length);
+    const saved = { ...SEARCH_TUNING };
+    try {
+      for (const denseMatches of [1_000, 3, 1]) {
+        Object.assign(SEARCH_TUNING, { orderedTimeoutMs: 0, narrowOrderedTimeoutMs: 0, denseMatches });
+        expect(await run(), `denseMatches ${denseMatches}`).to.deep.equal(walked);
+      }
+    } finally {
+      Object.assign(SEARCH_TUNING, saved);
+    }
+    await db.deleteFrom('documentAccess').where('documentId', 'in', made).execute();
+    await db.deleteFrom('document').where('id', 'in', made).execute();
   });
 
   it('splits queries into folded tokens, and exact tokens only when diacritics were typed', () => {

@@ -120,7 +120,8 @@ export interface DocumentAccessTable {
 
 /**
  * The searched text of a document, 1:1, kept by a trigger on document (migration 2026_11_28_12_55_00),
- * with the filters that do not change with the workflow (copies, migration 2026_11_28_15_20_00).
+ * with the filters that do not change with the workflow (copies, migration 2026_11_28_15_20_00) and
+ * their keys under one GIN index with the text (migration 2026_11_28_18_30_00).
  */
 export interface DocumentSearchTextTable {
   documentId: Ref;
@@ -128,6 +129,10 @@ export interface DocumentSearchTextTable {
   direction: Direction;
   typeCode: string;
   promulgationDate: string | null;
+  /** 'a:<agency>', 'd:<direction>', 't:<type>', 'u:<urgency>', 'y:<year>', 'm:<year>-<month>' (filterKeysOf). */
+  filterKeys: string[];
+  /** issuer_code, a space, issuer_name: where the issuer filter is looked for first. */
+  issuerSearch: string;
   searchFolded: string;
   searchExact: string;
 }
