@@ -6,6 +6,8 @@
 //  - commune → Government Office over three hops (commune's parent district → province → VPCP),
 //    p50/p95 from the POST to the row committed in the Government Office's inbox.
 // Standalone: npx tsx bench/axis.bench.ts   (needs PostgreSQL at DATABASE_URL and Redis)
+// AXIS_BENCH_ONLY=one-hop: only the receiving node and its sender (status 01 goes back) and the one-hop figures (no in-process
+// steps, no echo, no three hops) — a lighter run for profiling (AXIS_NODE_ARGS='--cpu-prof …').
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -76,6 +78,7 @@ async function echoBaseline(body: Buffer, seconds: number): Promise<number> {
 }
 
 export async function runAxisBench(): Promise<void> {
+  const oneHopOnly = process.env.AXIS_BENCH_ONLY === 'one-hop';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-axis-bench-'));
   const names: NodeName[] = ['vpcp', 'province', 'district', 'commune'];
   const nodes = writeNetwork(dir, 46000 + (process.pid % 1000) * 4, { trustRootPaths: ['root.pem', path.join(root, 'certs-sample/root-ca.pem')], sweepEveryMs: 1000 });
@@ -113,18 +116,18 @@ export async function runAxisBench(): Promise<void> {
     for (let i = 0; i < oneHopCount; i++) packages.push(await signWith(agency)(CODES.province));
     print(`package size ${(packages[0]!.length / 1024).toFixed(0)} KB (signed PDF ${(pdf.length / 1024).toFixed(0)} KB inside)`);
 
-    await receivePathCpu(packages.slice(0, 40), {
+    if (!oneHopOnly) await receivePathCpu(packages.slice(0, 40), {
       trustRoots: [readFileSync(path.join(dir, 'root.pem'), 'utf8'), readFileSync(path.join(root, 'certs-sample/root-ca.pem'), 'utf8')],
       provinceNodeKey,
       provinceNodeCert: readFileSync(path.join(dir, 'province.node.pem'), 'utf8'),
       vpcpAgency: { keyPem: readFileSync(path.join(dir, 'vpcp.agency.key.pem'), 'utf8'), certPem: readFileSync(path.join(dir, 'vpcp.agency.pem'), 'utf8') },
     });
 
-    const echo = await echoBaseline(packages[0]!, 3);
-    print(`plain HTTP echo between two local processes (same body, 4 connections): ${echo.toFixed(0)} req/s`);
+    const echo = oneHopOnly ? NaN : await echoBaseline(packages[0]!, 3);
+    if (!oneHopOnly) print(`plain HTTP echo between two local processes (same body, 4 connections): ${echo.toFixed(0)} req/s`);
 
-    for (const n of names) procs[n] = nodeProcess(nodes[n], { databaseUrl: dbs.urls[n]!, blobDir: path.join(dir, `blobs-${n}`), logDir: path.join(dir, 'logs'), logLevel: 'warn' });
-    await Promise.all(names.map((n) => procs[n]!.start()));
+    for (const n of oneHopOnly ? (['vpcp', 'province'] as const) : names) procs[n] = nodeProcess(nodes[n], { databaseUrl: dbs.urls[n]!, blobDir: path.join(dir, `blobs-${n}`), logDir: path.join(dir, 'logs'), logLevel: 'warn' });
+    await Promise.all(Object.values(procs).map((p) => p.start()));
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     const postTo = (port: number, nodeId: string, nodeKey: string, body: Buffer, recipient: string) =>
@@ -171,7 +174,7 @@ export async function runAxisBench(): Promise<void> {
     const pgReceive = await postgresCpuSince(vpcpCtx, vpcpDb, pg0);
     const receiveS = (performance.now() - t0) / 1000;
     print(`one hop, signed package + signed 200 KB PDF, request/package/PDF signatures verified, stored before the receipt: ${perS.toFixed(1)} packages/s — target ≥ 300 (${packages.length} packages, 4 connections, ${refused} refused; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-    print(`  ratio to the plain echo: ${((perS / echo) * 100).toFixed(1)} %`);
+    if (!oneHopOnly) print(`  ratio to the plain echo: ${((perS / echo) * 100).toFixed(1)} %`);
     // CPU time of the receiving node process (load-independent): while answering, and afterwards to
     // turn the stored packages into incoming documents (registration workflow, files, receipts 01).
     await waitIdle(vpcpCtx);
@@ -187,6 +190,10 @@ export async function runAxisBench(): Promise<void> {
     const sustained = net(cpuTotal, totalS) + pgTotal / packages.length;
     print(`  node + PostgreSQL sustained: ${sustained.toFixed(1)} ms CPU/package → ceiling ${((2 * 1000) / sustained).toFixed(0)} packages/s on 2 cores with nothing else running`);
 
+    if (oneHopOnly) {
+      agent.destroy();
+      return;
+    }
     // Three hops: POSTed by the commune node to its parent (district) → province → VPCP.
     const hops = Number(process.env.AXIS_BENCH_HOPS ?? 15);
     const hopPackages: Buffer[] = [];

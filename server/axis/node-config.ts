@@ -70,6 +70,8 @@ export const axisNodeConfigSchema = z.object({
   maxAttachmentBytes: z.number().int().min(1024).default(50 * 1024 * 1024),
   /** Verify PDF signatures inside arriving packages (an invalid one is answered with 02). */
   verifyPdfSignatures: z.boolean().default(true),
+  /** Worker threads checking arriving packages (signatures, files); default one per core but one, at least 1; 0 = in the main thread. */
+  checkThreads: z.number().int().min(0).max(64).optional(),
   retry: z
     .object({
       baseDelayMs: z.number().int().min(10).default(5000),

@@ -5,8 +5,12 @@ import type { AppContext } from '../app-context.ts';
 import { axisNodeOf } from '../axis/axis-node.ts';
 import { authenticateNodeRequest, PACKAGES_PATH } from '../axis/http-transport.ts';
 import { axisOverview, receivePackage, rememberNodeRequest } from '../services/axis.service.ts';
+import { arrivalCheckPoolOf } from '../services/axis-check-pool.ts';
 
 export function axisNodeController(ctx: AppContext) {
+  // The check threads start with the endpoint, not with its first package.
+  const configured = axisNodeOf(ctx);
+  if (configured) arrivalCheckPoolOf(configured);
   return {
     async receive(req: Request, res: Response) {
       const node = axisNodeOf(ctx);

@@ -9,25 +9,24 @@ import type { AxisOutboxRow } from '../db/tables/axis.tables.ts';
 import type { DocumentRow } from '../db/types.ts';
 import type { Actor } from '../domain/actor.ts';
 import { AppError } from '../errors.ts';
-import { documentTypeByName } from '../domain/document-types.ts';
 import { deploymentNow, todayInVietnam } from '../domain/vietnam-time.ts';
 import { createWorkingCalendar } from '../domain/working-calendar.ts';
-import { edxmlTimestampToDate, parseEdxml, parseEdxmlDocument, parseEdxmlDate, toEdxmlTimestamp, verifyPackageSignature, type ParsedEdxml, type ParsedDocumentPackage, type TraceHeader, type VerifyPackageResult } from '../axis/edxml/index.ts';
+import { edxmlTimestampToDate, toEdxmlTimestamp, verifyPackageSignature, type ParsedEdxml, type ParsedDocumentPackage, type TraceHeader } from '../axis/edxml/index.ts';
 import { axisNodeOf, routeTableOf } from '../axis/axis-node.ts';
 import { checkTrace, routeFor } from '../axis/routing.ts';
 import { connectorFor, TransientDeliveryError } from '../axis/connector.ts';
 import type { AxisNode } from '../axis/node-config.ts';
 import { sha256Hex } from '../axis/request-signing.ts';
-import { verifyPdf } from '../signing/index.ts';
 import { agencyRepository } from '../repositories/agency.repository.ts';
 import { documentRepository } from '../repositories/document.repository.ts';
 import { axisRepository, type AxisInboxEntry } from '../repositories/axis.repository.ts';
 import { appendAudit } from './audit.service.ts';
 import { recordTransition } from './document-transition.ts';
 import { receiveIncoming } from './incoming.service.ts';
-import { linkFiles, prepareUploads, safeFileName, withStoredFiles, type PreparedFile, type Upload } from './file.service.ts';
+import { linkFiles, prepareUploads, withStoredFiles, type PreparedFile, type Upload } from './file.service.ts';
+import { metadataOf, parseSigned } from './axis-check.ts';
+import { arrivalCheckPoolOf } from './axis-check-pool.ts';
 import { buildOutboxPackage } from './axis-package.service.ts';
-import { parseDocumentMetadata } from './document-input.ts';
 
 const AXIS_ACTOR = { userId: null, label: 'Trục liên thông văn bản' } as const;
 /** receiveIncoming wants an Actor; the system one is recorded by its label (recordTransition). */
@@ -247,113 +246,19 @@ interface Checked {
 /**
  * Full check of a package addressed to an agency of this node: package signature (trusted agency
  * certificate), namespace and required fields (parser), recipient known here, attachments within
- * limits and acceptable as files, PDF signatures valid.
+ * limits and acceptable as files, PDF signatures valid. The CPU-bound checks run in a worker
+ * thread (axis-check-pool.ts) while the recipient is looked up; the verdicts are taken in the
+ * order of the checks, so a package with several faults is refused for the same one as before.
  */
 async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage): Promise<Checked> {
-  const s = node.settings;
-  const verdict = verifyPackageSignature(a.bytes, { at: deploymentNow(), trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: s.maxPackageBytes } });
-  if (!verdict.valid || !verdict.trusted || !(verdict.document || verdict.signedContent)) throw new Refusal(`Chữ ký số của gói tin không hợp lệ: ${verdict.reason}`);
-  let parsed: ParsedEdxml;
-  try {
-    parsed = await parseSigned(node, verdict);
-  } catch (e) {
-    throw new Refusal(`Gói tin không đúng QCVN 102:2016: ${(e as Error).message}`);
-  }
-  if (parsed.kind === 'status') {
-    const h = parsed.package.MessageHeader;
-    if (!h.From?.OrganId || !h.ResponseFor?.DocumentId || !h.StatusCode) throw new Refusal('Gói tin trạng thái thiếu From, ResponseFor/DocumentId hoặc StatusCode.');
-    const agency = await agencyRepository.findByCode(ctx.db, a.recipientCode);
-    return { parsed, agencyId: agency?.id ?? null, files: [] };
-  }
-  const h = parsed.package.MessageHeader;
-  const missing = [
-    !h.From?.OrganId && 'From/OrganId',
-    !h.DocumentId && 'DocumentId',
-    !h.Code?.CodeNumber && 'Code/CodeNumber',
-    !h.Code?.CodeNotation && 'Code/CodeNotation',
-    !h.Subject?.trim() && 'Subject',
-    !h.PromulgationInfo?.PromulgationDate && 'PromulgationInfo/PromulgationDate',
-  ].filter(Boolean);
-  if (missing.length) throw new Refusal(`Gói tin thiếu trường bắt buộc: ${missing.join(', ')}.`);
-  if (!h.To?.some((t) => t.OrganId === a.recipientCode)) throw new Refusal(`Cơ quan ${a.recipientCode} không có trong danh sách nơi nhận (To) của gói tin.`);
-  const agency = await agencyRepository.findByCode(ctx.db, a.recipientCode);
+  const [v, agency] = await Promise.all([arrivalCheckPoolOf(node).check(a.bytes, a.recipientCode, deploymentNow()), agencyRepository.findByCode(ctx.db, a.recipientCode)]);
+  if (v.kind === 'error') throw new AppError(v.code, v.message);
+  if (v.kind === 'refused') throw new Refusal(v.reason);
+  if (v.kind === 'status') return { parsed: v.parsed, agencyId: agency?.id ?? null, files: [] };
   if (!agency || agency.status !== 'active') throw new Refusal(`Không có cơ quan nhận mã ${a.recipientCode} tại nút này.`);
-  try {
-    // The same validation the incoming document will get: refused now rather than after the 01.
-    parseDocumentMetadata(metadataOf(parsed));
-  } catch (e) {
-    throw new Refusal(`Thông tin văn bản không hợp lệ: ${(e as Error).message}`);
-  }
-  const files: PreparedFile[] = [];
-  for (const f of parsed.attachments) {
-    const u: Upload = { fileName: f.AttachmentName || f.fileName, bytes: f.content! };
-    const key = `${f.sha256}:${s.maxAttachmentBytes}`;
-    let checked = fileChecks.get(key);
-    if (!checked) {
-      try {
-        const [prepared] = await prepareUploads([u], s.maxAttachmentBytes);
-        checked = { contentType: prepared!.contentType, pageCount: prepared!.pageCount };
-      } catch (e) {
-        throw new Refusal(`Tệp đính kèm không được chấp nhận: ${(e as Error).message}`);
-      }
-      fileChecks.set(key, checked);
-    }
-    files.push({ fileName: safeFileName(u.fileName), bytes: u.bytes, sha256: f.sha256, ...checked });
-  }
-  if (s.verifyPdfSignatures) {
-    for (const f of parsed.attachments) {
-      if (!f.content || f.content.subarray(0, 5).toString('latin1') !== '%PDF-') continue;
-      if (!f.content.includes('/ByteRange')) continue; // unsigned PDF: nothing to verify
-      const verdicts = pdfVerdictsOf(node);
-      let report = verdicts.get(f.sha256);
-      if (!report) {
-        report = await verifyPdf(f.content, { trustRoots: node.trustRoots, crls: node.crls });
-        verdicts.set(f.sha256, report);
-      }
-      if (report.verdict === 'invalid') throw new Refusal(`Chữ ký số trong tệp ${f.AttachmentName} không hợp lệ: ${report.message}`);
-    }
-  }
-  return { parsed, agencyId: agency.id, files };
-}
-
-/**
- * Verdicts on attachment content, by SHA-256: a document released to many agencies of one node
- * (or re-sent, updated, replaced) carries the same files again, and checking a PDF (pdf-lib and
- * pdfjs open it; every CMS signature and chain verified) costs far more than the rest of a
- * package. File checks depend on the bytes only; PDF signature verdicts also on the time and the
- * CRLs, so they are kept for 5 minutes.
- */
-class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  constructor(
-    private readonly ttlMs: number,
-    private readonly max: number,
-  ) {}
-  get(key: string): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.until < Date.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.value;
-  }
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, until: Date.now() + this.ttlMs });
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-  }
-  clear(): void {
-    this.entries.clear();
-  }
-}
-const fileChecks = new TtlCache<Pick<PreparedFile, 'contentType' | 'pageCount'>>(24 * 3600_000, 2000);
-/** Per node configuration: the verdict depends on its trust roots and CRLs. */
-const pdfVerdicts = new WeakMap<AxisNode, TtlCache<Awaited<ReturnType<typeof verifyPdf>>>>();
-function pdfVerdictsOf(node: AxisNode): TtlCache<Awaited<ReturnType<typeof verifyPdf>>> {
-  let c = pdfVerdicts.get(node);
-  if (!c) pdfVerdicts.set(node, (c = new TtlCache(5 * 60_000, 500)));
-  return c;
+  if (v.refusal) throw new Refusal(v.refusal);
+  const files = v.files.map((f, i) => ({ ...f, bytes: v.parsed.attachments[i]!.content! }));
+  return { parsed: v.parsed, agencyId: agency.id, files };
 }
 
 /**
@@ -493,50 +398,11 @@ function keyOf(p: ParsedEdxml): { from: string; documentId: string; businessType
 
 // ───────────────────────────── processing ─────────────────────────────
 
-const isoDate = (d: string | undefined): string | null => {
-  const p = d ? parseEdxmlDate(d) : null;
-  return p ? `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}` : null;
-};
-
-function metadataOf(p: ParsedDocumentPackage): Record<string, unknown> {
-  const h = p.package.MessageHeader;
-  const type = (h.DocumentType?.TypeName && documentTypeByName(h.DocumentType.TypeName)) || null;
-  return {
-    typeCode: type?.code ?? 'cong_van',
-    codeNumber: h.Code.CodeNumber.slice(0, 20),
-    codeNotation: h.Code.CodeNotation.slice(0, 60),
-    promulgationDate: isoDate(h.PromulgationInfo.PromulgationDate) ?? '',
-    place: h.PromulgationInfo.Place ?? '',
-    issuerName: (h.From.OrganName ?? h.From.OrganizationInCharge ?? h.From.OrganId).slice(0, 300),
-    issuerCode: h.From.OrganId.slice(0, 40),
-    subject: h.Subject.slice(0, 500).padEnd(3, '.'),
-    content: h.Content?.slice(0, 20000) ?? '',
-    signerCompetence: h.SignerInfo?.Competence?.slice(0, 20) ?? '',
-    signerFullName: h.SignerInfo?.FullName?.slice(0, 200) ?? '',
-    signerPosition: h.SignerInfo?.Position?.slice(0, 200) ?? '',
-    urgency: Math.min(3, Math.max(0, Number(h.OtherInfo?.Priority ?? 0) || 0)),
-    dueDate: isoDate(h.DueDate) ?? '',
-    pageAmount: h.OtherInfo?.PageAmount ?? '',
-    promulgationAmount: h.OtherInfo?.PromulgationAmount ?? '',
-    externalId: h.DocumentId.slice(0, 200),
-  };
-}
-
 /** Re-reads a stored package (after a restart): verified again, then parsed from the signed content. */
 async function reparse(ctx: AppContext, node: AxisNode, row: AxisInboxEntry): Promise<ParsedEdxml> {
   const v = verifyPackageSignature(await axisRepository.inboxPackage(ctx.db, row.id), { trustRoots: node.trustRoots, includeDocument: true, limits: { maxPackageBytes: node.settings.maxPackageBytes } });
   if (!v.valid || !(v.document || v.signedContent)) throw new AppError('validation', `Gói tin đã lưu không còn hợp lệ: ${v.reason}`);
-  return parseSigned(node, v);
-}
-
-/**
- * The package as signed: read from the verified DOM (whose canonical form gave the signed digest)
- * or, when the signature needed the general verifier, from the signed canonical text.
- */
-function parseSigned(node: AxisNode, v: VerifyPackageResult): Promise<ParsedEdxml> {
-  const s = node.settings;
-  const opts = { includeContent: true, limits: { maxPackageBytes: s.maxPackageBytes, maxAttachmentBytes: s.maxAttachmentBytes, maxTotalAttachmentBytes: s.maxAttachmentBytes * 4 } };
-  return v.document ? parseEdxmlDocument(v.document, opts) : parseEdxml(v.signedContent!, opts);
+  return parseSigned(node.settings, v);
 }
 
 /** Turns a stored package into workflow changes (the processor of 'axis.process-inbox'). Idempotent. */
