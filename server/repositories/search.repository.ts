@@ -305,9 +305,9 @@ function documentOnlyFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria): Q 
  * fixed filters are written on both: a walk of document checks them before reading any text, and a
  * trigram bitmap is ANDed with their index before reading any row.
  */
-function criteriaFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria, agencies: string[] | null = null): Q {
+function criteriaFilter<Q extends AnyQuery>(query: Q, c: SearchCriteria, agencies: string[] | null = null, text = hasWords(c)): Q {
   let q = wordsFilter(fixedFilter(query, c, 'd'), c);
-  if (hasWords(c)) q = fixedFilter(q, c, 's', agencies);
+  if (text) q = fixedFilter(q, c, 's', agencies);
   return documentOnlyFilter(q, c);
 }
 
@@ -362,6 +362,11 @@ async function withPlan<T>(db: Executor, mode: PlanMode, timeoutMs: number, fn: 
 const isTimeout = (e: unknown): boolean => (e as { code?: string }).code === '57014';
 
 type RankedRow = SearchRow & { phase: 0 | 1 };
+
+/** What one phase of a page leaves to the next: all the other phase's matches, when read with the exact ones. */
+interface PhaseMemo {
+  otherIds?: string[];
+}
 
 /** Agencies seen whole, or agencies seen through the person's relations only. */
 type Branch = { wide: string[] } | { narrow: NarrowScope[] };
@@ -474,12 +479,13 @@ export const searchRepository = {
   async branchPage(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, after: SearchKey | null, want: number): Promise<RankedRow[]> {
     const ranked = c.exactTokens.length > 0;
     const rows: RankedRow[] = [];
+    const memo: PhaseMemo = {};
     for (const phase of (ranked ? [0, 1] : [1]) as (0 | 1)[]) {
       if (after && phase < after.phase) continue;
       const n = want - rows.length;
       if (n <= 0) break;
       const p: Phase = { rank: ranked ? phase : null, beforeId: after && after.phase === phase ? after.id : null };
-      const got = await this.phaseRows(db, actor, branch, c, p, n);
+      const got = await this.phaseRows(db, actor, branch, c, p, n, memo);
       for (const r of got) rows.push(Object.assign(r, { phase })); // not `{ ...r, phase }`: V8's slow path (docs/PERFORMANCE.md)
     }
     return rows;
@@ -490,14 +496,16 @@ export const searchRepository = {
    * matches of "Quyết định" are rare where its folded matches are everywhere, so judging both phases
    * by the folded words (as before) walked the whole agency looking for exact matches.
    */
-  async phaseRows(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, p: Phase, limit: number): Promise<SearchRow[]> {
+  async phaseRows(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, p: Phase, limit: number, memo: PhaseMemo = {}): Promise<SearchRow[]> {
     const run = (mode: PlanMode | null) => (trx: Executor) => this.phaseQuery(trx, actor, branch, mode, c, p, limit);
+    // The other matches, all of them, already read with the exact ones (below): no walk.
+    if (p.rank === 1 && memo.otherIds) return this.newestOfIds(db, c, memo.otherIds, limit);
     const narrow = 'narrow' in branch;
-    // Without words (filters only) a person's own rows are walked newest first: no text to
-    // intersect, and the filters usually keep most of them. Inside a caller's transaction (no SET
-    // LOCAL of ours), the same for people, the planner alone for agencies seen whole.
-    if (narrow && (!c.foldedTokens.length || db.isTransaction)) return run('ordered')(db);
-    if (!c.foldedTokens.length || db.isTransaction) return run(null)(db);
+    // Inside a caller's transaction (no SET LOCAL of ours): a person's own rows walked newest
+    // first, the planner alone for agencies seen whole. Without words or filters, the same.
+    // A person's filters without words go the way of words: a walk of their rows under a
+    // timeout, then the filters' keys (and access keys) in the side table's GIN index.
+    if (db.isTransaction || (!c.foldedTokens.length && !(narrow && hasFilter(c)))) return run(narrow ? 'ordered' : null)(db);
     const timeoutMs = narrow ? SEARCH_TUNING.narrowOrderedTimeoutMs : SEARCH_TUNING.orderedTimeoutMs;
     // 0: no first walk (tests reach the plans after it on data too small to make a walk time out).
     if (timeoutMs > 0) {
@@ -515,11 +523,23 @@ export const searchRepository = {
     // at most denseMatches of them, tell which: fewer means that is all of them, and the page is
     // their newest that pass the other filters.
     const cap = SEARCH_TUNING.denseMatches;
-    const byText = await withPlan(db, 'bitmap', 0, (trx) => this.textMatchIds(trx, branch, c, p, cap));
-    if (byText.length < cap) {
-      if (!hasDocumentOnlyFilter(c)) return this.documentsByIds(db, newestFirst(byText).slice(0, limit));
-      return newestPassing(byText, limit, (chunk) => this.documentOnlyPassing(db, c, chunk));
+    if (p.rank === 0 && hasFilter(c)) {
+      // The exact matches are rare among the filters (or the machine busy). When all the text's
+      // matches among them, exact or not, are fewer than denseMatches, one scan gives both phases:
+      // the other phase then needs neither its own walk (which would time out again when they are
+      // rare too, as for any common words among hỏa tốc documents) nor its own scan. The keyset
+      // bound is the exact phase's only: the other phase starts from its newest. (Without filters
+      // the scan of common words alone was wasted whenever a busy machine made the walk give up:
+      // "Quyết định" 82 → 154 ms of CPU.)
+      const both = await withPlan(db, 'bitmap', 0, (trx) => this.textMatchIds(trx, branch, c, { rank: null, beforeId: null }, cap, true));
+      if (both.length < cap) {
+        memo.otherIds = both.filter((m) => !m.exact).map((m) => m.id);
+        const exact = both.filter((m) => m.exact && (!p.beforeId || BigInt(m.id) < BigInt(p.beforeId))).map((m) => m.id);
+        return this.newestOfIds(db, c, exact, limit);
+      }
     }
+    const byText = (await withPlan(db, 'bitmap', 0, (trx) => this.textMatchIds(trx, branch, c, p, cap))).map((m) => m.id);
+    if (byText.length < cap) return this.newestOfIds(db, c, byText, limit);
     // The words are common among the filters beside the text. A filter only document holds (state,
     // issuer, book) may still keep few of them: at most denseMatches of those that pass it, read
     // through the same bitmaps and checked on document by id, tell whether that is all of them.
@@ -531,12 +551,33 @@ export const searchRepository = {
     return withPlan(db, 'ordered', 0, run('ordered'));
   },
 
-  /** Ids of the side table's rows matching the words, the fixed filters, the phase and the keyset, at most `cap`. */
-  async textMatchIds(db: Executor, branch: { wide: string[] }, c: SearchCriteria, p: Phase, cap: number): Promise<string[]> {
-    let q = fixedFilter(wordsFilter(db.selectFrom('documentSearchText as s').select('s.documentId as id').where(sql<SqlBool>`s.agency_id in (${sql.join(branch.wide)})`), c), c, 's', branch.wide);
+  /**
+   * Ids of the side table's rows matching the words, the filters beside the text, the phase and
+   * the keyset, at most `cap`; with `withExact`, whether each matches the exact tokens too.
+   */
+  async textMatchIds(db: Executor, branch: { wide: string[] }, c: SearchCriteria, p: Phase, cap: number, withExact = false): Promise<{ id: string; exact: boolean }[]> {
+    let q = fixedFilter(
+      wordsFilter(
+        db
+          .selectFrom('documentSearchText as s')
+          .select('s.documentId as id')
+          .$if(withExact, (qb) => qb.select(exactMatch(c).as('exact')))
+          .where(sql<SqlBool>`s.agency_id in (${sql.join(branch.wide)})`),
+        c,
+      ),
+      c,
+      's',
+      branch.wide,
+    );
     if (p.rank !== null) q = q.where(p.rank === 0 ? exactMatch(c) : sql<SqlBool>`not ${exactMatch(c)}`);
     if (p.beforeId) q = q.where('s.documentId', '<', p.beforeId);
-    return (await q.limit(cap).execute()).map((r) => r.id);
+    return (await q.limit(cap).execute()) as { id: string; exact: boolean }[];
+  },
+
+  /** The newest `limit` of these ids (all the text's matches among the filters beside it) that pass the filters only document holds. */
+  async newestOfIds(db: Executor, c: SearchCriteria, ids: string[], limit: number): Promise<SearchRow[]> {
+    if (!hasDocumentOnlyFilter(c)) return this.documentsByIds(db, newestFirst(ids).slice(0, limit));
+    return newestPassing(ids, limit, (chunk) => this.documentOnlyPassing(db, c, chunk));
   },
 
   /** The documents with these ids (already known to match), newest first. */
@@ -550,14 +591,19 @@ export const searchRepository = {
     return documentOnlyFilter(db.selectFrom('document as d').select([...SEARCH_COLUMNS]).where('d.id', 'in', ids), c).orderBy('d.id', 'desc').execute() as Promise<SearchRow[]>;
   },
 
-  /** The documents of the branch that match the words and the filters, as conditions on `document as d`. */
+  /**
+   * The documents of the branch that match the words and the filters, as conditions on `document
+   * as d`, with the text `s` joined when there are words, or for a person's filters alone (their
+   * access keys and the filters' keys are ANDed in the side table's GIN index).
+   */
   filtered(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria) {
-    const from = withText(db.selectFrom('document as d'), c);
+    const text = hasWords(c) || ('narrow' in branch && hasFilter(c));
+    const from = text ? db.selectFrom('document as d').innerJoin('documentSearchText as s', 's.documentId', 'd.id') : db.selectFrom('document as d');
     const scoped =
       'wide' in branch
-        ? from.where('d.agencyId', 'in', branch.wide).$if(hasWords(c), (q) => q.where(sql<SqlBool>`s.agency_id in (${sql.join(branch.wide)})`))
-        : from.where(narrowKeysFilter(actor, branch.narrow, hasWords(c) ? 's' : 'd'));
-    return criteriaFilter(scoped, c, 'wide' in branch ? branch.wide : null);
+        ? from.where('d.agencyId', 'in', branch.wide).$if(text, (q) => q.where(sql<SqlBool>`s.agency_id in (${sql.join(branch.wide)})`))
+        : from.where(narrowKeysFilter(actor, branch.narrow, text ? 's' : 'd'));
+    return criteriaFilter(scoped, c, 'wide' in branch ? branch.wide : null, text);
   },
 
   async phaseQuery(db: Executor, actor: Actor, branch: Branch, mode: PlanMode | null, c: SearchCriteria, p: Phase, limit: number): Promise<SearchRow[]> {
@@ -580,7 +626,12 @@ export const searchRepository = {
               .where('x.principalKind', '=', pr.kind)
               .where('x.principalId', '=', pr.id)
               .where('x.agencyId', '=', n.agencyId)
-              .$if(pr.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft')),
+              .$if(pr.kind === 'drafting_unit', (q) => q.where('x.direction', '=', 'outgoing').where('x.state', '<>', 'draft'))
+              // document_access holds copies of direction, state and urgency (kept by its triggers):
+              // rows that fail them are passed over without reading their document.
+              .$if(Boolean(c.direction), (q) => q.where('x.direction', '=', c.direction!))
+              .$if(Boolean(c.state), (q) => q.where('x.state', '=', c.state!))
+              .$if(c.urgency !== undefined, (q) => q.where('x.urgency', '=', c.urgency!)),
           )
             .select([...SEARCH_COLUMNS])
             .orderBy('x.documentId', 'desc')

@@ -268,6 +268,12 @@ describe('search over documents', function () {
       { q: 'Kiểm tra', year: '2025', direction: 'incoming', urgency: '0' },
       { q: 'kiem tra', state: 'released', direction: 'outgoing' },
       { q: 'kiem tra', urgency: '2' },
+      // Filters without words: the head's go the same two ways (a walk of their rows checking the
+      // copies in document_access first, or the keys in the side table's GIN index).
+      { state: 'registered', direction: 'incoming' },
+      { type: 'ke_hoach', year: '2024' },
+      { urgency: '3' },
+      { issuer: 'Sở Tài chính', from: '2024-01-01', to: '2025-12-31' },
     ];
     // Every page of one row (the newest ids are asked about in chunks of 8, then 32), by keyset
     // cursor, for the clerk (whole agency) and the head (keys).
