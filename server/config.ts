@@ -49,6 +49,9 @@ const schema = z.object({
     .regex(/^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3,4}\s*$/, 'phải có dạng x,y,rộng,cao[,trang] (điểm PDF; trang -1 = trang cuối)')
     .optional(),
   TSA_URL: z.string().url().optional(),
+  /** Ask the certificate's OCSP responder when no CRL of its issuer answers. */
+  OCSP_ENABLED: boolean.default(true),
+  OCSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   AXIS_NODE_CONFIG: z.string().optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('VănThư <vanthu@localhost>'),
@@ -86,6 +89,8 @@ export interface Config {
   crlFiles: string[];
   leaderFallback: { x: number; y: number; width: number; height: number; pageIndex: number } | undefined;
   tsaUrl: string | undefined;
+  /** OCSP for signature verification (server/signing/ocsp-client.ts). */
+  ocsp: { enabled: boolean; timeoutMs: number };
   /** Path of the axis node JSON (server/axis/node-config.ts); unset = standalone node. */
   axisNodeConfig: string | undefined;
   smtpUrl: string | undefined;
@@ -154,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     crlFiles: e.CRL_FILES ? e.CRL_FILES.split(',').map((s) => s.trim()).filter(Boolean) : [],
     leaderFallback: e.LEADER_FALLBACK ? leaderFallbackOf(e.LEADER_FALLBACK) : undefined,
     tsaUrl: e.TSA_URL,
+    ocsp: { enabled: e.OCSP_ENABLED, timeoutMs: e.OCSP_TIMEOUT_MS },
     axisNodeConfig: e.AXIS_NODE_CONFIG,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

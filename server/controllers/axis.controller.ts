@@ -10,7 +10,7 @@ import { arrivalCheckPoolOf } from '../services/axis-check-pool.ts';
 export function axisNodeController(ctx: AppContext) {
   // The check threads start with the endpoint, not with its first package.
   const configured = axisNodeOf(ctx);
-  if (configured) arrivalCheckPoolOf(configured);
+  if (configured) arrivalCheckPoolOf(configured, ctx.config.ocsp);
   return {
     async receive(req: Request, res: Response) {
       const node = axisNodeOf(ctx);

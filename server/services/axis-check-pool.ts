@@ -25,12 +25,13 @@ export interface ArrivalCheckPool extends ArrivalChecker {
   close(): Promise<void>;
 }
 
-const settingsOf = (node: AxisNode): ArrivalCheckSettings => ({
+const settingsOf = (node: AxisNode, ocsp: ArrivalCheckSettings['ocsp']): ArrivalCheckSettings => ({
   trustRoots: node.trustRoots,
   crls: node.crls,
   maxPackageBytes: node.settings.maxPackageBytes,
   maxAttachmentBytes: node.settings.maxAttachmentBytes,
   verifyPdfSignatures: node.settings.verifyPdfSignatures,
+  ocsp,
 });
 
 /**
@@ -51,8 +52,8 @@ function workerScript(entry: URL): { script: string; evalScript: boolean } {
 const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './axis-check.worker.ts' : './axis-check.worker.js', import.meta.url);
 
 /** `entry`: another worker module registering `check` (tests: one that crashes on demand). */
-export function createArrivalCheckPool(node: AxisNode, threads = checkThreadsFor(node), opts: { entry?: URL } = {}): ArrivalCheckPool {
-  const settings = settingsOf(node);
+export function createArrivalCheckPool(node: AxisNode, threads = checkThreadsFor(node), opts: { entry?: URL; ocsp?: ArrivalCheckSettings['ocsp'] } = {}): ArrivalCheckPool {
+  const settings = settingsOf(node, opts.ocsp);
   if (threads === 0) {
     const inline = createArrivalChecker(settings);
     return { threads, pool: null, check: inline.check, close: async () => undefined };
@@ -84,8 +85,8 @@ export function createArrivalCheckPool(node: AxisNode, threads = checkThreadsFor
 const pools = new WeakMap<AxisNode, ArrivalCheckPool>();
 
 /** The pool of a node configuration, started on first use (the node routes ask for it when mounted). */
-export function arrivalCheckPoolOf(node: AxisNode): ArrivalCheckPool {
+export function arrivalCheckPoolOf(node: AxisNode, ocsp?: ArrivalCheckSettings['ocsp']): ArrivalCheckPool {
   let p = pools.get(node);
-  if (!p) pools.set(node, (p = createArrivalCheckPool(node)));
+  if (!p) pools.set(node, (p = createArrivalCheckPool(node, undefined, { ocsp })));
   return p;
 }

@@ -18,6 +18,8 @@ export interface ArrivalCheckSettings {
   maxPackageBytes: number;
   maxAttachmentBytes: number;
   verifyPdfSignatures: boolean;
+  /** OCSP for the PDF signatures (config OCSP_ENABLED, OCSP_TIMEOUT_MS); verifyPdf's default when absent. */
+  ocsp?: { enabled: boolean; timeoutMs: number };
 }
 
 /** An attachment that passed the file check; its bytes are in the parsed package. */
@@ -169,7 +171,7 @@ export function createArrivalChecker(s: ArrivalCheckSettings): ArrivalChecker {
         if (!f.content.includes('/ByteRange')) continue; // unsigned PDF: nothing to verify
         let report = pdfVerdicts.get(f.sha256);
         if (!report) {
-          const r = await verifyPdf(f.content, { trustRoots: s.trustRoots, crls: s.crls });
+          const r = await verifyPdf(f.content, { trustRoots: s.trustRoots, crls: s.crls, ocsp: s.ocsp });
           report = { verdict: r.verdict, message: r.message };
           pdfVerdicts.set(f.sha256, report);
         }

@@ -251,7 +251,7 @@ interface Checked {
  * order of the checks, so a package with several faults is refused for the same one as before.
  */
 async function checkPackage(ctx: AppContext, node: AxisNode, a: ArrivingPackage): Promise<Checked> {
-  const [v, agency] = await Promise.all([arrivalCheckPoolOf(node).check(a.bytes, a.recipientCode, deploymentNow()), agencyRepository.findByCode(ctx.db, a.recipientCode)]);
+  const [v, agency] = await Promise.all([arrivalCheckPoolOf(node, ctx.config.ocsp).check(a.bytes, a.recipientCode, deploymentNow()), agencyRepository.findByCode(ctx.db, a.recipientCode)]);
   if (v.kind === 'error') throw new AppError(v.code, v.message);
   if (v.kind === 'refused') throw new Refusal(v.reason);
   if (v.kind === 'status') return { parsed: v.parsed, agencyId: agency?.id ?? null, files: [] };

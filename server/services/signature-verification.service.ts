@@ -35,7 +35,7 @@ export async function verifyStoredFile(ctx: AppContext, fileId: string): Promise
   if (!file || file.contentType !== 'application/pdf') return;
   const bytes = await ctx.blobs.get(file.blobSha256);
   try {
-    const report = await verifyPdf(bytes, { trustRoots: await trustRoots(ctx), crls: await signingCrls(ctx) });
+    const report = await verifyPdf(bytes, { trustRoots: await trustRoots(ctx), crls: await signingCrls(ctx), ocsp: ctx.config.ocsp });
     await signingRepository.saveVerification(ctx.db, fileId, { verdict: report.verdict, message: report.message, signatures: report.signatures });
   } catch (e) {
     if (!(e instanceof AppError)) throw e;

@@ -10,6 +10,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRa
 import { AppError } from '../errors.ts';
 import { DIGEST_BY_OID, OID, ensurePkijsEngine, keyUsageOf, parseCertificate, pemOrDerBlocks, readName, toArrayBuffer } from './pki-util.ts';
 import { readTimestampToken } from './tsa-client.ts';
+import { OCSP_DEFAULTS, checkOcsp, type OcspSettings } from './ocsp-client.ts';
 import { assertXrefUsable, lookupArray, lookupDict } from './pdf-document.ts';
 import { LazyXrefError, firstStrayByte, openLazy } from './pdf-lazy.ts';
 import { isoVietnam } from './vn-format.ts';
@@ -30,8 +31,12 @@ export interface SignatureReport {
   coversWholeFile: boolean;
   chainTrusted: boolean;
   certValidAtSigningTime: boolean;
-  /** true/false after a CRL check; null when no CRL of the issuer was given. */
+  /** true/false after a CRL or OCSP check; null when neither answered. */
   revoked: boolean | null;
+  /** Where the revocation answer came from: a configured CRL, the certificate's OCSP responder, or none. */
+  revocationSource: 'crl' | 'ocsp' | 'none';
+  /** Why revocation is unchecked when it is (Vietnamese), e.g. the OCSP responder did not answer. */
+  revocationNote?: string;
   algorithmsAllowed: boolean;
   keyUsageOk: boolean;
   timestamped: boolean;
@@ -51,6 +56,8 @@ export interface VerifyOptions {
   trustRoots: (Uint8Array | string)[];
   /** CRLs (DER or PEM). */
   crls?: (Uint8Array | string)[];
+  /** OCSP when no CRL of the issuer answers (on by default; OCSP_ENABLED, OCSP_TIMEOUT_MS). */
+  ocsp?: Partial<OcspSettings>;
 }
 
 interface SigField {
@@ -492,6 +499,7 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     }
   });
   const crls = loadCrls(options.crls ?? []);
+  const ocsp: OcspSettings = { ...OCSP_DEFAULTS, ...options.ocsp };
   // Through the cross-reference data first (pdf-lazy.ts): only the AcroForm, its fields and their
   // signature dictionaries are parsed; the full parse when that data is inconsistent.
   let doc: PDFDocument | undefined;
@@ -582,6 +590,8 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     let chainTrusted = false;
     let certValidAtSigningTime = false;
     let revoked: boolean | null = null;
+    let revocationSource: SignatureReport['revocationSource'] = 'none';
+    let revocationNote: string | undefined;
     let keyUsageOk = false;
     if (cms?.signer) {
       const chain = await buildTrustedChain(cms.signer, cms.certs, roots);
@@ -591,6 +601,18 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
       certValidAtSigningTime = path.every((c) => c.notBefore.value <= checkAt && checkAt <= c.notAfter.value);
       if (!certValidAtSigningTime) problems.push('Chứng thư số không còn hiệu lực tại thời điểm ký');
       revoked = await revocationOf(cms.signer, chain?.[1], crls, checkAt, !!tsTime);
+      if (revoked !== null) revocationSource = 'crl';
+      else if (ocsp.enabled && chain?.[1]) {
+        const o = await checkOcsp(cms.signer, chain[1], ocsp);
+        if (o && 'answer' in o) {
+          revocationSource = 'ocsp';
+          const { status, revocationTime } = o.answer;
+          // The time rule of the CRL check: revoked after a trusted signing time → signed while good.
+          if (status === 'good') revoked = false;
+          else if (status === 'revoked') revoked = !tsTime || !revocationTime || revocationTime <= checkAt;
+          else revocationNote = `máy chủ OCSP ${o.answer.url} không biết chứng thư số này (trạng thái "unknown")`;
+        } else if (o) revocationNote = o.failure;
+      }
       if (revoked) problems.push('Chứng thư số đã bị thu hồi');
       const ku = keyUsageOf(cms.signer);
       keyUsageOk = !ku.present || ku.digitalSignature || ku.nonRepudiation;
@@ -633,6 +655,8 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
       chainTrusted,
       certValidAtSigningTime,
       revoked,
+      revocationSource,
+      ...(revocationNote ? { revocationNote } : {}),
       algorithmsAllowed,
       keyUsageOk,
       timestamped,
@@ -651,10 +675,13 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
       signatures: reports,
     };
   }
-  const unchecked = reports.some((r) => r.revoked === null);
+  const unchecked = reports.filter((r) => r.revoked === null);
+  const notes = [...new Set(unchecked.flatMap((r) => (r.revocationNote ? [r.revocationNote] : [])))];
+  if (notes.length && unchecked.some((r) => !r.revocationNote)) notes.push('không có CRL của đơn vị cấp');
+  const remark = !unchecked.length ? '' : notes.length ? ` (chưa kiểm tra được tình trạng thu hồi: ${notes.join('; ')})` : ' (chưa kiểm tra thu hồi: không có CRL của đơn vị cấp)';
   return {
     verdict: 'valid',
-    message: `Tất cả ${reports.length} chữ ký số hợp lệ${unchecked ? ' (chưa kiểm tra thu hồi: không có CRL của đơn vị cấp)' : ''}`,
+    message: `Tất cả ${reports.length} chữ ký số hợp lệ${remark}`,
     signatures: reports,
   };
 }

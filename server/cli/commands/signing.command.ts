@@ -129,16 +129,20 @@ export function registerSigningCommands(program: Command): void {
     .requiredOption('--in <file>', 'tệp PDF')
     .option('--trust <pem>', 'chứng thư gốc tin cậy (lặp lại được)', collect, [] as string[])
     .option('--crl <file>', 'danh sách thu hồi CRL (lặp lại được)', collect, [] as string[])
+    .option('--no-ocsp', 'không hỏi máy chủ OCSP khi không có CRL của đơn vị cấp')
+    .option('--ocsp-timeout <ms>', 'thời gian chờ máy chủ OCSP (mili giây)', '5000')
     .option('--json', 'in JSON: mỗi chữ ký một dòng, dòng cuối là kết luận')
-    .action(async (o: { in: string; trust: string[]; crl: string[]; json?: boolean }) => {
+    .action(async (o: { in: string; trust: string[]; crl: string[]; ocsp: boolean; ocspTimeout: string; json?: boolean }) => {
+      const timeoutMs = Number(o.ocspTimeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60000) throw new AppError('validation', '--ocsp-timeout phải là số nguyên từ 100 đến 60000 (mili giây)');
       const { verifyPdf } = await verifier();
-      const report = await verifyPdf(readInput(o.in), { trustRoots: o.trust.map(readInput), crls: o.crl.map(readInput) });
+      const report = await verifyPdf(readInput(o.in), { trustRoots: o.trust.map(readInput), crls: o.crl.map(readInput), ocsp: { enabled: o.ocsp, timeoutMs } });
       if (o.json) {
         for (const s of report.signatures) out(`${JSON.stringify(s)}\n`);
         out(`${JSON.stringify({ verdict: report.verdict, message: report.message, count: report.signatures.length })}\n`);
       } else {
         report.signatures.forEach((s, i) => {
-          out(`#${i + 1} ${s.signerName}${s.organization && s.organization !== s.signerName ? ` (${s.organization})` : ''} — ${s.signingTime ?? '?'}: ${s.valid ? 'HỢP LỆ' : 'KHÔNG HỢP LỆ'}${s.problems.length ? ` — ${s.problems.join('; ')}` : ''}\n`);
+          out(`#${i + 1} ${s.signerName}${s.organization && s.organization !== s.signerName ? ` (${s.organization})` : ''} — ${s.signingTime ?? '?'}: ${s.valid ? 'HỢP LỆ' : 'KHÔNG HỢP LỆ'}${s.problems.length ? ` — ${s.problems.join('; ')}` : ''}${s.revocationNote ? ` (chưa kiểm tra được thu hồi: ${s.revocationNote})` : ''}\n`);
         });
         out(`${report.message}\n`);
       }
