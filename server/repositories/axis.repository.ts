@@ -119,6 +119,44 @@ export const axisRepository = {
       .execute();
   },
 
+  /**
+   * An arriving package addressed here, in ONE statement (one round trip, one implicit
+   * transaction, instead of BEGIN, four statements and COMMIT): the inbox row and, only when it is
+   * new, the status 01 back to the sender with the wake-up of the delivery listener (delivered at
+   * commit, as pg_notify in a transaction) and the audit entry — the same rows the transaction
+   * wrote. Undefined when the key is stored already (a redelivery, or a concurrent one that won).
+   */
+  async storeArrival(
+    db: Executor,
+    row: { senderCode: string; edxmlDocumentId: string; businessType: string; recipientCode: string; packageSha256: string; package: Buffer; trace: string; fromNode: string; agencyId: string | null },
+    status01: { description: string } | null,
+    audit: { at: string; actorLabel: string; action: string; after: Record<string, unknown> },
+  ): Promise<{ row: AxisInboxEntry; outboxId: string | null } | undefined> {
+    const r = await sql<AxisInboxEntry & { outboxId: string | null; notified: string }>`
+      with inbox as (
+        insert into axis_inbox (sender_code, edxml_document_id, business_type, recipient_code, package_sha256, package, trace, from_node, state, agency_id)
+        values (${row.senderCode}, ${row.edxmlDocumentId}, ${row.businessType}, ${row.recipientCode}, ${row.packageSha256}, ${row.package}, ${row.trace}, ${row.fromNode}, 'stored', ${row.agencyId})
+        on conflict on constraint axis_inbox_key do nothing
+        returning id, receipt_id, sender_code, edxml_document_id, business_type, recipient_code, package_sha256, trace, from_node, state, reason, agency_id, document_id, received_at, claimed_at, processed_at
+      ), outbox as (
+        insert into axis_outbox (kind, agency_id, from_code, target_code, edxml_document_id, status_code, description, inbox_id)
+        select 'status', ${row.agencyId}::bigint, ${row.recipientCode}::text, ${row.senderCode}::text, ${row.edxmlDocumentId}::text, '01', ${status01?.description ?? ''}::text, inbox.id
+        from inbox where ${status01 !== null}::boolean
+        returning id
+      ), audit as (
+        insert into audit_log (at, actor_user_id, actor_label, agency_id, action, entity_type, entity_id, before, after)
+        select ${audit.at}::timestamptz, null, ${audit.actorLabel}::text, ${row.agencyId}::bigint, ${audit.action}::text, 'axis_inbox', inbox.id::text, 'null'::jsonb,
+          ${JSON.stringify(audit.after)}::jsonb || jsonb_build_object('receiptId', inbox.receipt_id)
+        from inbox
+      )
+      select inbox.*, (select id from outbox) as outbox_id, (select count(pg_notify(${AXIS_NOTIFY_CHANNEL}::text, '')) from outbox) as notified
+      from inbox`.execute(db);
+    const stored = r.rows[0];
+    if (!stored) return undefined;
+    const { outboxId, notified: _notified, ...entry } = stored;
+    return { row: entry as AxisInboxEntry, outboxId: outboxId === null ? null : String(outboxId) };
+  },
+
   /** Insert, or return the row already stored under the same key (redelivery). */
   async insertInbox(db: Executor, row: Insertable<AxisInboxTable>): Promise<{ row: AxisInboxEntry; created: boolean }> {
     // The package goes in once; it is not sent back (returning it would copy every byte again).

@@ -347,18 +347,19 @@ export async function receivePackage(ctx: AppContext, a: ArrivingPackage): Promi
   }
   const parsedKey = keyOf(checked.parsed);
   if (parsedKey.from !== key.from || parsedKey.documentId !== key.documentId || parsedKey.businessType !== key.businessType) return refuse('Phần đầu gói tin không khớp với nội dung đã ký.');
-  const res = await ctx.db.transaction().execute(async (trx) => {
-    const { row, created } = await axisRepository.insertInbox(trx, { senderCode: key.from!, edxmlDocumentId: key.documentId!, businessType: key.businessType!, recipientCode: a.recipientCode, packageSha256: sha, package: a.bytes, trace: JSON.stringify(a.trace), fromNode: a.fromNode, state: 'stored', agencyId: checked.agencyId });
-    const outbox: string[] = [];
-    if (created && checked.parsed.kind === 'document') {
-      // Status 01 (đã đến) goes back as soon as the package is safely stored.
-      outbox.push(await axisRepository.insertOutbox(trx, { kind: 'status', agencyId: checked.agencyId, fromCode: a.recipientCode, targetCode: key.from!, edxmlDocumentId: key.documentId!, statusCode: '01', description: 'Văn bản đã đến.', inboxId: row.id }));
-      await axisRepository.notifyOutbox(trx);
-    }
-    if (created) await appendAudit(trx, { actor: AXIS_ACTOR, agencyId: checked.agencyId, action: 'axis.inbox.stored', entityType: 'axis_inbox', entityId: row.id, after: { from: key.from, documentId: key.documentId, type: key.businessType, receiptId: row.receiptId } });
-    return { row, created, outbox };
-  });
-  if (!res.created) return answerPrior(ctx, node, res.row, sha);
+  // Status 01 (đã đến) goes back as soon as the package is safely stored: written with it.
+  const stored = await axisRepository.storeArrival(
+    ctx.db,
+    { senderCode: key.from, edxmlDocumentId: key.documentId, businessType: key.businessType!, recipientCode: a.recipientCode, packageSha256: sha, package: a.bytes, trace: JSON.stringify(a.trace), fromNode: a.fromNode, agencyId: checked.agencyId },
+    checked.parsed.kind === 'document' ? { description: 'Văn bản đã đến.' } : null,
+    { at: deploymentNow().toISOString(), actorLabel: AXIS_ACTOR.label, action: 'axis.inbox.stored', after: { from: key.from, documentId: key.documentId, type: key.businessType } },
+  );
+  if (!stored) {
+    const prior = await axisRepository.inboxByKey(ctx.db, { senderCode: key.from, edxmlDocumentId: key.documentId, businessType: key.businessType!, recipientCode: a.recipientCode });
+    if (!prior) throw new Error('axis inbox row vanished between the insert and the read');
+    return answerPrior(ctx, node, prior, sha);
+  }
+  const res = { row: stored.row, outbox: stored.outboxId ? [stored.outboxId] : [] };
   await enqueueAxis(ctx, { outbox: res.outbox }, { now: true });
   // Registered into the workflow right away from what was verified; if this process dies first,
   // the 'axis.process-inbox' job or the sweep does it from the stored package.

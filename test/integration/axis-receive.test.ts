@@ -123,6 +123,21 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
     expect({ doc: await count('document'), inbox: await count('axisInbox'), outbox: await count('axisOutbox') }).to.deep.equal(before);
   });
 
+  it('stores a package delivered twice at once only once: one inbox row, one status 01, one audit entry carrying the receipt id, the same receipt id for both', async () => {
+    const xml = await signed(model());
+    const [a, b] = await Promise.all([post(xml), post(xml)]);
+    expect([a.status, b.status], a.text + b.text).to.deep.equal([200, 200]);
+    expect(a.body.receiptId).to.equal(b.body.receiptId);
+    const inbox = await t.ctx.db.selectFrom('axisInbox').selectAll().where('receiptId', '=', a.body.receiptId).execute();
+    expect(inbox).to.have.length(1);
+    const outbox = await t.ctx.db.selectFrom('axisOutbox').selectAll().where('inboxId', '=', inbox[0]!.id).execute();
+    expect(outbox.map((o) => [o.kind, o.statusCode, o.fromCode, o.targetCode, o.description])).to.deep.equal([['status', '01', CODES.vpcp, CODES.province, 'Văn bản đã đến.']]);
+    const audit = await t.ctx.db.selectFrom('auditLog').selectAll().where('entityType', '=', 'axis_inbox').where('entityId', '=', String(inbox[0]!.id)).where('action', '=', 'axis.inbox.stored').execute();
+    expect(audit).to.have.length(1);
+    expect(audit[0]!.after).to.deep.equal({ from: CODES.province, documentId: inbox[0]!.edxmlDocumentId, type: 'doc:0', receiptId: a.body.receiptId });
+    expect(String(audit[0]!.agencyId)).to.equal(String(inbox[0]!.agencyId));
+  });
+
   it('refuses a package signed by an untrusted certificate with status 02', async () => {
     await waitFor('earlier packages processed', async () => (await t.ctx.db.selectFrom('axisInbox').select('id').where('state', 'in', ['stored', 'processing']).execute()).length === 0);
     const stranger = makeIdentity({ commonName: 'Kẻ giả mạo', organization: 'Không rõ' });
