@@ -8,6 +8,7 @@
 // Standalone: npx tsx bench/axis.bench.ts   (needs PostgreSQL at DATABASE_URL and Redis)
 // AXIS_BENCH_ONLY=one-hop: only the receiving node and its sender (status 01 goes back) and the one-hop figures (no in-process
 // steps, no echo, no three hops) — a lighter run for profiling (AXIS_NODE_ARGS='--cpu-prof …').
+// AXIS_BENCH_CHECK_THREADS=N: the nodes' checkThreads (0 = checks on the main thread).
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -79,9 +80,11 @@ async function echoBaseline(body: Buffer, seconds: number): Promise<number> {
 
 export async function runAxisBench(): Promise<void> {
   const oneHopOnly = process.env.AXIS_BENCH_ONLY === 'one-hop';
+  // AXIS_BENCH_CHECK_THREADS=0: the nodes check packages on their main thread (A/B of the pool).
+  const checkThreads = process.env.AXIS_BENCH_CHECK_THREADS ? { checkThreads: Number(process.env.AXIS_BENCH_CHECK_THREADS) } : {};
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vanthu-axis-bench-'));
   const names: NodeName[] = ['vpcp', 'province', 'district', 'commune'];
-  const nodes = writeNetwork(dir, 46000 + (process.pid % 1000) * 4, { trustRootPaths: ['root.pem', path.join(root, 'certs-sample/root-ca.pem')], sweepEveryMs: 1000 });
+  const nodes = writeNetwork(dir, 46000 + (process.pid % 1000) * 4, { trustRootPaths: ['root.pem', path.join(root, 'certs-sample/root-ca.pem')], sweepEveryMs: 1000, ...checkThreads });
   const dbs = await createNodeDatabases(`vanthu_axis_bench_${process.pid}`, names);
   const procs: Partial<Record<NodeName, RunningNode>> = {};
   const vpcpCtx = clientContext(dbs.urls.vpcp!, path.join(dir, 'blobs-vpcp'));
@@ -165,12 +168,14 @@ export async function runAxisBench(): Promise<void> {
     const vpcpDb = new URL(dbs.urls.vpcp!).pathname.slice(1);
     const pg0 = await postgresCpu(vpcpCtx, vpcpDb);
     const cpu0 = processCpuMs(vpcpPid);
+    const main0 = processCpuMs(vpcpPid, vpcpPid);
     const t0 = performance.now();
     const perS = await drive(packages, 4, async (p) => {
       const r = await postTo(nodes.vpcp.port, 'province', provinceNodeKey, p, CODES.vpcp);
       if (r.status !== 200) refused++;
     });
     const cpuReceive = processCpuMs(vpcpPid) - cpu0;
+    const mainReceive = processCpuMs(vpcpPid, vpcpPid) - main0;
     const pgReceive = await postgresCpuSince(vpcpCtx, vpcpDb, pg0);
     const receiveS = (performance.now() - t0) / 1000;
     print(`one hop, signed package + signed 200 KB PDF, request/package/PDF signatures verified, stored before the receipt: ${perS.toFixed(1)} packages/s — target ≥ 300 (${packages.length} packages, 4 connections, ${refused} refused; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
@@ -179,6 +184,7 @@ export async function runAxisBench(): Promise<void> {
     // turn the stored packages into incoming documents (registration workflow, files, receipts 01).
     await waitIdle(vpcpCtx);
     const cpuTotal = processCpuMs(vpcpPid) - cpu0;
+    const mainTotal = processCpuMs(vpcpPid, vpcpPid) - main0;
     const pgTotal = await postgresCpuSince(vpcpCtx, vpcpDb, pg0);
     const totalS = (performance.now() - t0) / 1000;
     const perPkg = cpuReceive / packages.length;
@@ -186,6 +192,8 @@ export async function runAxisBench(): Promise<void> {
     print(`  receiving node CPU (/proc, all threads): ${perPkg.toFixed(1)} ms/package while receiving (→ ${(1000 / perPkg).toFixed(0)} packages/s per core), ${(cpuTotal / packages.length).toFixed(1)} ms/package including processing into documents (incoming document, files, text extraction, status 01 sent)`);
     print(`  the same without the idle node's own ${idleMsPerS.toFixed(1)} ms CPU per second (sweeps, queue polling) over the ${receiveS.toFixed(0)} s / ${totalS.toFixed(0)} s it lasted: ${net(cpuReceive, receiveS).toFixed(1)} ms/package while receiving, ${net(cpuTotal, totalS).toFixed(1)} ms/package sustained — target ≤ 6.7 (300 packages/s on 2 cores)`);
 
+    // The JavaScript thread alone: what bounds one process whatever the other cores do.
+    print(`  of which its main thread (/proc/<pid>/task/<pid>): ${(mainReceive / packages.length).toFixed(1)} ms/package while receiving, ${(mainTotal / packages.length).toFixed(1)} ms/package including processing (→ at most ${((1000 * packages.length) / mainTotal).toFixed(0)} packages/s for one process)`);
     print(`  PostgreSQL backends of the receiving node's database (/proc): ${(pgReceive / packages.length).toFixed(1)} ms/package while receiving, ${(pgTotal / packages.length).toFixed(1)} ms/package sustained`);
     const sustained = net(cpuTotal, totalS) + pgTotal / packages.length;
     print(`  node + PostgreSQL sustained: ${sustained.toFixed(1)} ms CPU/package → ceiling ${((2 * 1000) / sustained).toFixed(0)} packages/s on 2 cores with nothing else running`);
@@ -297,9 +305,9 @@ async function postgresCpuSince(ctx: ReturnType<typeof clientContext>, database:
   return total;
 }
 
-/** user + system CPU of a process in ms (Linux /proc). */
-function processCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** user + system CPU of a process (or of one of its threads, `tid`) in ms (Linux /proc). */
+function processCpuMs(pid: number, tid?: number): number {
+  const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
