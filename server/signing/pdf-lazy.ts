@@ -12,7 +12,7 @@
 // Any inconsistency (an xref offset that does not point at the object it names, a hybrid file, a
 // missing trailer) throws LazyXrefError; callers then fall back to the full parse, which tolerates
 // broken cross-reference data because it ignores it.
-import { PDFContext, PDFDict, PDFDocument, PDFName, PDFNumber, PDFObjectParser, PDFObjectStreamParser, PDFRawStream, PDFRef, PDFXRefStreamParser, type PDFObject } from '@cantoo/pdf-lib';
+import { PDFContext, PDFDict, PDFDocument, PDFName, PDFNumber, PDFObjectParser, PDFObjectStreamParser, PDFRawStream, PDFRef, PDFXRefStreamParser, decodePDFRawStream, type PDFObject } from '@cantoo/pdf-lib';
 
 export class LazyXrefError extends Error {}
 
@@ -301,12 +301,8 @@ export function firstStrayByte(pdf: Uint8Array, from: number): number | undefine
     const streamSection = (at: number): PDFDict => {
       const { ref, object } = reader.indirectAt(at);
       if (!(object instanceof PDFRawStream) || object.dict.get(PDFName.of('Type')) !== PDFName.of('XRef')) throw new LazyXrefError('startxref is neither a table nor a stream');
-      // pdf-lib decodes streams without /DecodeParms: a PNG-predicted xref stream (Acrobat's
-      // habit) would give made-up offsets, so the chain counts as unreadable here.
-      const parms = object.dict.get(PDFName.of('DecodeParms'));
-      if (parms instanceof PDFDict && parms.get(PDFName.of('Predictor'))) throw new LazyXrefError('xref stream with a predictor');
       const saved = ctx.trailerInfo;
-      for (const e of PDFXRefStreamParser.forStream(object).parseIntoContext()) if (!e.deleted && !e.inObjectStream) offsets.set(e.offset, e.ref.objectNumber);
+      for (const e of PDFXRefStreamParser.forStream(withoutPredictor(object)).parseIntoContext()) if (!e.deleted && !e.inObjectStream) offsets.set(e.offset, e.ref.objectNumber);
       ctx.trailerInfo = saved;
       if (at >= from) spans.push([at, reader.objectEndAt(at, ref.objectNumber)]);
       return object.dict;
@@ -347,4 +343,55 @@ export function firstStrayByte(pdf: Uint8Array, from: number): number | undefine
   } catch (err) {
     throw err instanceof LazyXrefError ? err : new LazyXrefError(err instanceof Error ? err.message : String(err));
   }
+}
+
+/**
+ * An xref stream with its PNG predictor undone (ISO 32000-1 §7.4.4.4, the PNG filter types of
+ * RFC 2083 §6): pdf-lib decodes FlateDecode but ignores /DecodeParms, and Acrobat and Word write
+ * their xref streams with /Predictor 12 — read as is, the offsets would be made up. This is the
+ * filter's arithmetic only; the stream is still parsed by pdf-lib's PDFXRefStreamParser. Other
+ * predictors (TIFF) or sample sizes throw LazyXrefError.
+ */
+function withoutPredictor(stream: PDFRawStream): PDFRawStream {
+  const parms = stream.dict.lookup(PDFName.of('DecodeParms'));
+  const predictor = parms instanceof PDFDict ? parms.lookup(PDFName.of('Predictor')) : undefined;
+  if (!(predictor instanceof PDFNumber) || predictor.asNumber() === 1) return stream;
+  if (predictor.asNumber() < 10) throw new LazyXrefError('xref stream with a TIFF predictor');
+  const num = (key: string, fallback: number) => {
+    const v = (parms as PDFDict).lookup(PDFName.of(key));
+    return v instanceof PDFNumber ? v.asNumber() : fallback;
+  };
+  const columns = num('Columns', 1);
+  if (num('Colors', 1) !== 1 || num('BitsPerComponent', 8) !== 8 || !(columns >= 1 && columns <= 64)) throw new LazyXrefError('xref stream predictor parameters');
+  const data = decodePDFRawStream(stream).decode();
+  const rows = Math.floor(data.length / (columns + 1));
+  const out = new Uint8Array(rows * columns);
+  let prev = new Uint8Array(columns);
+  for (let r = 0; r < rows; r++) {
+    const type = data[r * (columns + 1)]!;
+    const src = data.subarray(r * (columns + 1) + 1, (r + 1) * (columns + 1));
+    const cur = out.subarray(r * columns, (r + 1) * columns);
+    for (let x = 0; x < columns; x++) {
+      const a = x > 0 ? cur[x - 1]! : 0;
+      const b = prev[x]!;
+      const c = x > 0 ? prev[x - 1]! : 0;
+      let v = src[x]!;
+      if (type === 1) v += a;
+      else if (type === 2) v += b;
+      else if (type === 3) v += (a + b) >> 1;
+      else if (type === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else if (type !== 0) throw new LazyXrefError('bad PNG predictor row');
+      cur[x] = v & 0xff;
+    }
+    prev = cur;
+  }
+  const dict = stream.dict.clone(stream.dict.context);
+  dict.delete(PDFName.of('Filter'));
+  dict.delete(PDFName.of('DecodeParms'));
+  return PDFRawStream.of(dict, out);
 }
