@@ -54,9 +54,20 @@ interface StoredSignature {
   valid?: boolean;
   problems?: string[];
   modificationsAfter?: string;
+  revoked?: boolean | null;
+  revocationSource?: string;
+  revocationNote?: string;
 }
 
 const MODIFICATIONS: Record<string, string> = { none: 'không thay đổi sau khi ký', annotations_or_forms: 'chỉ thêm chú thích/trường biểu mẫu sau khi ký', content: 'nội dung bị thay đổi sau khi ký' };
+
+/** The revocation line of one stored signature (verdicts stored before OCSP have no source). */
+export function revocationLabel(s: Pick<StoredSignature, 'revoked' | 'revocationSource' | 'revocationNote'>): string {
+  const via = s.revocationSource === 'ocsp' ? 'OCSP' : s.revocationSource === 'crl' ? 'CRL' : '';
+  if (s.revoked === true) return `đã bị thu hồi${via ? ` (theo ${via})` : ''}`;
+  if (s.revoked === false) return `chưa bị thu hồi${via ? ` (kiểm tra qua ${via})` : ''}`;
+  return s.revocationNote ? `chưa kiểm tra được: ${s.revocationNote}` : 'chưa kiểm tra (không có CRL hay OCSP của đơn vị cấp)';
+}
 
 /** The verdicts of a document's PDFs for the page (JSON for signing-status.js). */
 export async function documentVerifications(ctx: AppContext, actor: Actor, documentId: string) {
@@ -76,6 +87,7 @@ export async function documentVerifications(ctx: AppContext, actor: Actor, docum
       valid: !!s.valid,
       problems: s.problems ?? [],
       changes: MODIFICATIONS[String(s.modificationsAfter)] ?? '',
+      revocation: revocationLabel(s),
     })),
   }));
 }

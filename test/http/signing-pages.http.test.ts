@@ -149,11 +149,13 @@ describe('signing pages over HTTP: credentials, sign with a passphrase, progress
     });
     expect(done.requests[0]!.label).to.equal('Đã ký số');
     const v = await poll(async () => {
-      const r = (await leader.get(`/signing/documents/${docA}/verification`).expect(200)).body as { files: { verdict: string; label: string; signatures: { signer: string; valid: boolean }[] }[] };
+      const r = (await leader.get(`/signing/documents/${docA}/verification`).expect(200)).body as { files: { verdict: string; label: string; signatures: { signer: string; valid: boolean; revocation: string }[] }[] };
       return r.files.length && r.files.every((f) => f.verdict !== 'pending') ? r : undefined;
     });
     expect(v.files.map((f) => f.label)).to.deep.equal(['Chữ ký số hợp lệ']);
     expect(v.files[0]!.signatures[0]!.signer).to.contain('Nguyễn Thị Lấp Lánh Ánh');
+    // Outside production the sample CA's CRL is configured: the stored verdict says where revocation was checked.
+    expect(v.files[0]!.signatures[0]!.revocation).to.equal('chưa bị thu hồi (kiểm tra qua CRL)');
   });
 
   it('numbers without a seal when the agency has no credential, then lets the clerk stamp and seal the numbered document', async () => {

@@ -88,6 +88,7 @@
         f.signatures.forEach(function (s) {
           var item = el('li', null, (s.valid ? 'Hợp lệ' : 'Không hợp lệ') + ' — ' + s.signer + (s.time ? ' — ' + s.time : '') + (s.timestamped ? ' (có dấu thời gian)' : ''));
           if (s.changes) item.appendChild(el('div', 'muted', 'Sau khi ký: ' + s.changes));
+          if (s.revocation) item.appendChild(el('div', 'muted', 'Thu hồi: ' + s.revocation));
           if (s.problems.length) item.appendChild(el('div', 'signing-error', s.problems.join('; ')));
           ol.appendChild(item);
         });

@@ -8,6 +8,7 @@ import { loadConfig, ConfigError } from '../../../server/config.ts';
 import { loadPkcs12 } from '../../../server/signing/key-source.ts';
 import { signAttachment, verifyPdf, type VerifyOptions, type VerifyReport } from '../../../server/signing/index.ts';
 import { clearOcspCache } from '../../../server/signing/ocsp-client.ts';
+import { revocationLabel } from '../../../server/services/signature-verification.service.ts';
 import { makeDecree30Pdf } from '../../fixtures/signing/decree30-pdf.ts';
 import { startOcspPki, type Leaf, type OcspPki } from '../../fixtures/signing/ocsp-pki.ts';
 import { testPortBase } from '../../fixtures/axis/network.ts';
@@ -163,5 +164,16 @@ describe('OCSP configuration', () => {
   it('refuses a timeout that is not a whole number of milliseconds in range', () => {
     expect(() => loadConfig({ OCSP_TIMEOUT_MS: '10' })).to.throw(ConfigError, /OCSP_TIMEOUT_MS/);
     expect(() => loadConfig({ OCSP_ENABLED: 'có lẽ' })).to.throw(ConfigError, /OCSP_ENABLED/);
+  });
+});
+
+describe('The revocation line of a stored signature on the document page', () => {
+  it('names the source of the answer, the reason it is missing, and reads verdicts stored before OCSP', () => {
+    expect(revocationLabel({ revoked: false, revocationSource: 'ocsp' })).to.equal('chưa bị thu hồi (kiểm tra qua OCSP)');
+    expect(revocationLabel({ revoked: true, revocationSource: 'crl' })).to.equal('đã bị thu hồi (theo CRL)');
+    expect(revocationLabel({ revoked: null, revocationSource: 'none', revocationNote: 'không kết nối được máy chủ OCSP http://ocsp.example/' })).to.equal('chưa kiểm tra được: không kết nối được máy chủ OCSP http://ocsp.example/');
+    expect(revocationLabel({ revoked: null, revocationSource: 'none' })).to.equal('chưa kiểm tra (không có CRL hay OCSP của đơn vị cấp)');
+    // Stored before this change: no source.
+    expect(revocationLabel({ revoked: false })).to.equal('chưa bị thu hồi');
   });
 });
