@@ -12,7 +12,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { PDFDocument, PDFName, PDFString, StandardFonts, rgb } from '@cantoo/pdf-lib';
-import { CallbackKeySource, loadPkcs12, signAsLeader, type KeySource } from '../server/signing/index.ts';
+import { CallbackKeySource, loadPkcs12, signAsAgency, signAsLeader, type KeySource } from '../server/signing/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const certs = (rel: string) => readFileSync(path.join(repoRoot, 'certs-sample', rel));
@@ -433,6 +433,16 @@ export async function hostileSigned(base: SignedBase): Promise<HostileSigned[]> 
     const vRef = field.get(PDFName.of('V'));
     if (vRef && typeof vRef === 'object' && 'objectNumber' in vRef) touch(doc, vRef as ReturnType<PDFDocument['context']['register']>);
   }), INTEGRITY);
+
+  // Bytes between revisions: inserted after the signed revision (ending with that revision's own
+  // startxref/%%EOF, so the file still opens), then a genuine agency signature over everything.
+  const agencyKey = await loadPkcs12(certs('agencies/uy-ban-nhan-dan-tinh-nghe-an.p12'), SAMPLE_PASS);
+  const startxref = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(signed.subarray(-256).toString('latin1'))![1];
+  const sealedOver = async (inserted: string) =>
+    Buffer.from((await signAsAgency(Buffer.concat([signed, Buffer.from(`${inserted}\nstartxref\n${startxref}\n%%EOF\n`, 'latin1')]), agencyKey, { sealImage: certs('images/seal-uy-ban-nhan-dan-tinh-nghe-an.png') })).pdf);
+  const BETWEEN = /chen giữa các bản cập nhật/;
+  add('between-revisions-junk.pdf', 'page operators inserted between the signed revision and a later signature', await sealedOver('BT /F1 24 Tf 72 700 Td (QUYET DINH GIA MAO) Tj ET'), BETWEEN);
+  add('between-revisions-hidden-object.pdf', 'an object listed by no xref inserted between the revisions', await sealedOver('999 0 obj\n<< /Type /Page /MediaBox [0 0 595 842] >>\nendobj'), BETWEEN);
   return out;
 }
 
