@@ -95,6 +95,15 @@ describe('Revocation by OCSP when no CRL of the issuer answers', function () {
     expect(r.signatures[0]!.revocationNote).to.match(/không được ký bởi đơn vị cấp hoặc máy chủ OCSP được đơn vị cấp ủy quyền$/);
   });
 
+  it('refuses a replayed answer: the nonce of the first request does not match the next one', async () => {
+    const first = await verify('replayed');
+    expect(first.signatures[0]).to.include({ revoked: false, revocationSource: 'ocsp' });
+    clearOcspCache();
+    const again = await verify('replayed');
+    expect(again.signatures[0]).to.include({ revoked: null, revocationSource: 'none' });
+    expect(again.signatures[0]!.revocationNote).to.match(/không khớp yêu cầu \(nonce\)$/);
+  });
+
   it('says revocation could not be checked when the responder is down', async () => {
     const r = await verify('down');
     expect(r.signatures[0]).to.include({ revoked: null, revocationSource: 'none' });
