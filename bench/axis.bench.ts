@@ -9,6 +9,7 @@
 // AXIS_BENCH_ONLY=one-hop: only the receiving node and its sender (status 01 goes back) and the one-hop figures (no in-process
 // steps, no echo, no three hops) — a lighter run for profiling (AXIS_NODE_ARGS='--cpu-prof …').
 // AXIS_BENCH_CHECK_THREADS=N: the nodes' checkThreads (0 = checks on the main thread).
+// AXIS_BENCH_WARMUP=N: packages sent before measuring (default 3; a check thread compiles its code anew).
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -154,7 +155,7 @@ export async function runAxisBench(): Promise<void> {
     // Warm-up (JIT, connection pools, pdfjs and its fonts code), then the measured run. The idle
     // cost is measured after everything the warm-up packages caused (documents, text extraction,
     // receipts) is over: before, its tail was counted as the idle node's cost.
-    for (let i = 0; i < 3; i++) await postTo(nodes.vpcp.port, 'province', provinceNodeKey, packages.pop()!, CODES.vpcp);
+    for (let i = 0; i < Number(process.env.AXIS_BENCH_WARMUP ?? 3); i++) await postTo(nodes.vpcp.port, 'province', provinceNodeKey, packages.pop()!, CODES.vpcp);
     await waitIdle(vpcpCtx);
     await new Promise((r) => setTimeout(r, 2000));
     let refused = 0;
