@@ -1,7 +1,7 @@
 // Verification of PDF signatures (DOMAIN.md §4 "Verification checks"): integrity of the signed byte
 // range, chain to a configured trusted root, certificate valid at signing time, revocation by CRL
-// (then OCSP when no CRL of the issuer answers: ocsp-client.ts), key usage, allowed algorithms (Circular 15/2025: RSA ≥ 2048, ECDSA ≥ 256, no SHA-1) and what changed
-// after each signature. Signature dictionaries and revisions are read with pdf-lib (no hand-written
+// (then OCSP when no CRL of the issuer answers: ocsp-client.ts), key usage, allowed algorithms
+// (Circular 15/2025: RSA ≥ 2048, ECDSA ≥ 256, no SHA-1) and what changed after each signature. Signature dictionaries and revisions are read with pdf-lib (no hand-written
 // PDF parser); CMS with pkijs; every cryptographic check with node:crypto.
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
