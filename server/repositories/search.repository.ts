@@ -366,6 +366,8 @@ type RankedRow = SearchRow & { phase: 0 | 1 };
 /** What one phase of a page leaves to the next: all the other phase's matches, when read with the exact ones. */
 interface PhaseMemo {
   otherIds?: string[];
+  /** Whether they passed every filter already (else the filters only document holds remain). */
+  otherFinal?: boolean;
 }
 
 /** Agencies seen whole, or agencies seen through the person's relations only. */
@@ -499,7 +501,7 @@ export const searchRepository = {
   async phaseRows(db: Executor, actor: Actor, branch: Branch, c: SearchCriteria, p: Phase, limit: number, memo: PhaseMemo = {}): Promise<SearchRow[]> {
     const run = (mode: PlanMode | null) => (trx: Executor) => this.phaseQuery(trx, actor, branch, mode, c, p, limit);
     // The other matches, all of them, already read with the exact ones (below): no walk.
-    if (p.rank === 1 && memo.otherIds) return this.newestOfIds(db, c, memo.otherIds, limit);
+    if (p.rank === 1 && memo.otherIds) return memo.otherFinal ? this.documentsByIds(db, newestFirst(memo.otherIds).slice(0, limit)) : this.newestOfIds(db, c, memo.otherIds, limit);
     const narrow = 'narrow' in branch;
     // Inside a caller's transaction (no SET LOCAL of ours): a person's own rows walked newest
     // first, the planner alone for agencies seen whole. Without words or filters, the same.
@@ -517,6 +519,15 @@ export const searchRepository = {
     }
     // A person's own documents are at most tens of thousands: intersecting the trigram bitmap with
     // their access keys is bounded by that, so no count is needed to rule out a huge bitmap.
+    if (narrow && p.rank === 0 && hasFilter(c)) {
+      // As for agencies seen whole below: one scan for both phases, all of it (bounded as said).
+      const all = (await withPlan(db, 'bitmap', 0, (trx) =>
+        this.filtered(trx, actor, branch, c).select(['d.id', exactMatch(c).as('exact')]).execute(),
+      )) as { id: string; exact: boolean }[];
+      memo.otherIds = all.filter((m) => !m.exact).map((m) => m.id);
+      memo.otherFinal = true;
+      return this.documentsByIds(db, newestFirst(all.filter((m) => m.exact && (!p.beforeId || BigInt(m.id) < BigInt(p.beforeId))).map((m) => m.id)).slice(0, limit));
+    }
     if (narrow) return withPlan(db, 'bitmap', 0, run('bitmap'));
     // Too slow: either the matches are rare, or the machine was busy. The ids of the text's matches
     // among the filters beside the text (one GIN scan of the side table, no row of document read),
