@@ -12,6 +12,18 @@ import { extractTextOfFile, enqueuePendingTextExtraction } from '../../server/se
 import { linkFiles, prepareUploads, withStoredFiles } from '../../server/services/file.service.ts';
 import type { Actor } from '../../server/domain/actor.ts';
 
+/** The ids of every page of one search, `pageSize` rows a page, following the keyset cursor. */
+async function everyPage(db: Parameters<typeof searchDocuments>[0], actor: Actor, raw: Record<string, string>, pageSize: number): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await searchDocuments(db, actor, raw, cursor ?? undefined, pageSize);
+    seen.push(...page.items.map((i) => i.id));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return seen;
+}
+
 describe('search over documents', function () {
   this.timeout(60_000);
   let t: TestApp;
@@ -279,16 +291,7 @@ describe('search over documents', function () {
     ];
     // Every page of one row (the newest ids are asked about in chunks of 8, then 32), by keyset
     // cursor, for the clerk (whole agency) and the head (keys).
-    const allPages = async (actor: Actor, raw: Record<string, string>) => {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await searchDocuments(db, actor, raw, cursor ?? undefined, 1);
-        seen.push(...page.items.map((i) => i.id));
-        cursor = page.nextCursor;
-      } while (cursor);
-      return seen;
-    };
+    const allPages = (actor: Actor, raw: Record<string, string>) => everyPage(db, actor, raw, 1);
     const run = async () => {
       const out: string[][] = [];
       for (const raw of searches) out.push(await allPages(actors['tinh.vanthu']!, raw), await allPages(actors['tinh.truongphong']!, raw));
@@ -364,16 +367,7 @@ describe('search over documents', function () {
     ];
     // What the clerk (the province only) finds, worked out by hand from the ten documents above.
     const expected = [3, 1, 0, 8, 1, 3, 3, 0, 3, 2, 0, 2];
-    const allPages = async (actor: Actor, raw: Record<string, string>) => {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await searchDocuments(db, actor, raw, cursor ?? undefined, 2);
-        seen.push(...page.items.map((i) => i.id));
-        cursor = page.nextCursor;
-      } while (cursor);
-      return seen;
-    };
+    const allPages = (actor: Actor, raw: Record<string, string>) => everyPage(db, actor, raw, 2);
     const run = async () => {
       const out: string[][] = [];
       for (const raw of searches) out.push(await allPages(actors['tinh.vanthu']!, raw), await allPages(actors['quantri']!, raw));
