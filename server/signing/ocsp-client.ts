@@ -20,6 +20,9 @@ export interface OcspSettings {
 
 export const OCSP_DEFAULTS: OcspSettings = { enabled: true, timeoutMs: 5000 };
 
+/** An OCSP answer for one certificate is a few kilobytes; more is not an answer. */
+const MAX_RESPONSE_BYTES = 256 * 1024;
+
 export type OcspAnswer = { status: 'good' | 'unknown' | 'revoked'; revocationTime?: Date; thisUpdate: Date; nextUpdate?: Date; url: string };
 
 /** An answer, or why there is none (a Vietnamese phrase for the verdict). */
@@ -102,9 +105,13 @@ async function ask(url: string, certId: pkijs.CertID, issuer: pkijs.Certificate,
       headers: { 'Content-Type': 'application/ocsp-request', Accept: 'application/ocsp-response' },
       body: Buffer.from(req.toSchema(true).toBER(false)),
       signal: AbortSignal.timeout(timeoutMs),
+      // The URL comes from a certificate: no redirect to another host, no unbounded answer.
+      redirect: 'manual',
     });
     if (!res.ok) return { failure: `máy chủ OCSP ${url} trả lỗi HTTP ${res.status}` };
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) return { failure: `phản hồi của máy chủ OCSP ${url} quá lớn` };
     body = Buffer.from(await res.arrayBuffer());
+    if (body.length > MAX_RESPONSE_BYTES) return { failure: `phản hồi của máy chủ OCSP ${url} quá lớn` };
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
     return { failure: timedOut ? `máy chủ OCSP ${url} không trả lời trong ${timeoutMs} ms` : `không kết nối được máy chủ OCSP ${url}` };

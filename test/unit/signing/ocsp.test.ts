@@ -104,6 +104,15 @@ describe('Revocation by OCSP when no CRL of the issuer answers', function () {
     expect(again.signatures[0]!.revocationNote).to.match(/không khớp yêu cầu \(nonce\)$/);
   });
 
+  it('follows no redirect and reads no oversized answer: the URL comes from a certificate', async () => {
+    const moved = await verify('redirected');
+    expect(moved.signatures[0]).to.include({ revoked: null, revocationSource: 'none' });
+    expect(moved.signatures[0]!.revocationNote).to.match(/^máy chủ OCSP http:\/\/127\.0\.0\.1:\d+\/ trả lỗi HTTP 307$/);
+    const big = await verify('oversized');
+    expect(big.signatures[0]).to.include({ revoked: null, revocationSource: 'none' });
+    expect(big.signatures[0]!.revocationNote).to.match(/^phản hồi của máy chủ OCSP http:\/\/127\.0\.0\.1:\d+\/ quá lớn$/);
+  });
+
   it('says revocation could not be checked when the responder is down', async () => {
     const r = await verify('down');
     expect(r.signatures[0]).to.include({ revoked: null, revocationSource: 'none' });
