@@ -206,6 +206,49 @@ export function lastStartXref(pdf: Uint8Array): number {
   return Number(m[1]);
 }
 
+/** One cross-reference section of the /Prev chain, as pdf-lib's parsers read it. */
+interface XrefSection {
+  at: number;
+  entries: [number, Entry][];
+  trailer: PDFDict;
+  /** A classic table: where its trailer ends. An xref stream: its object number (its end is read on demand). */
+  end?: number;
+  streamObject?: number;
+  /** The /XRefStm stream of a hybrid-reference file (ISO 32000-1 §7.5.8.4), read after its table. */
+  hybrid?: boolean;
+}
+
+/**
+ * Every xref section of the chain from the last `startxref`, newest first: classic tables (with a
+ * hybrid file's /XRefStm stream after its table) and xref streams, whose PNG predictor is undone
+ * first (withoutPredictor). Throws LazyXrefError on a loop, an offset outside the file or a section
+ * that is neither.
+ */
+function* xrefChain(pdf: Uint8Array, reader: OffsetReader, ctx: PDFContext): Generator<XrefSection> {
+  const streamAt = (at: number, hybrid: boolean): XrefSection => {
+    const { ref, object } = reader.indirectAt(at);
+    if (!(object instanceof PDFRawStream) || object.dict.get(PDFName.of('Type')) !== PDFName.of('XRef')) throw new LazyXrefError('startxref is neither a table nor a stream');
+    const saved = ctx.trailerInfo;
+    const parsed = PDFXRefStreamParser.forStream(withoutPredictor(object)).parseIntoContext();
+    ctx.trailerInfo = saved;
+    const entries = parsed.map((e): [number, Entry] => [e.ref.objectNumber, e.deleted ? { free: true } : e.inObjectStream ? { stream: e.offset } : { offset: e.offset }]);
+    return { at, entries, trailer: object.dict, streamObject: ref.objectNumber, hybrid };
+  };
+  const seen = new Set<number>();
+  let at: number | undefined = lastStartXref(pdf);
+  while (at !== undefined) {
+    if (seen.has(at) || seen.size > 4096 || !(at > 0 && at < pdf.length)) throw new LazyXrefError('bad /Prev chain');
+    seen.add(at);
+    const table = reader.tableAt(at);
+    const section: XrefSection = table ? { at, ...table } : streamAt(at, false);
+    yield section;
+    const hybrid = section.trailer.get(PDFName.of('XRefStm'));
+    if (table && hybrid instanceof PDFNumber) yield streamAt(hybrid.asNumber(), true);
+    const prev: PDFObject | undefined = section.trailer.get(PDFName.of('Prev'));
+    at = prev instanceof PDFNumber ? prev.asNumber() : undefined;
+  }
+}
+
 export interface LazyPdf {
   doc: PDFDocument;
   /** Offsets of every xref section of the chain, newest first. */
@@ -225,41 +268,18 @@ export function openLazy(pdf: Uint8Array, forIncrementalUpdate: boolean): LazyPd
   const sections: number[] = [];
   const trailer: PDFContext['trailerInfo'] = {};
   let size = 0;
-  let at: number | undefined = lastStartXref(pdf);
-  const first = at;
-  const take = (entries: [number, Entry][]) => {
-    for (const [n, e] of entries) if (!xref.has(n)) xref.set(n, e);
-  };
-  const mergeTrailer = (t: PDFDict) => {
+  for (const section of xrefChain(pdf, reader, ctx)) {
+    // Hybrid-reference files: rare, and the full parse handles them.
+    if (section.hybrid) throw new LazyXrefError('hybrid xref');
+    sections.push(section.at);
+    for (const [n, e] of section.entries) if (!xref.has(n)) xref.set(n, e);
+    const t = section.trailer;
     for (const k of ['Root', 'Encrypt', 'Info', 'ID'] as const) if (trailer[k] === undefined && trailerValue(t, k) !== undefined) trailer[k] = trailerValue(t, k);
     const s = t.get(PDFName.of('Size'));
     if (s instanceof PDFNumber) {
       if (!trailer.Size) trailer.Size = s;
       size = Math.max(size, s.asNumber());
     }
-  };
-  while (at !== undefined) {
-    if (sections.includes(at) || sections.length > 4096 || !(at > 0 && at < pdf.length)) throw new LazyXrefError('bad /Prev chain');
-    sections.push(at);
-    let t: PDFDict;
-    const table = reader.tableAt(at);
-    if (table) {
-      take(table.entries);
-      t = table.trailer;
-      // Hybrid-reference files (ISO 32000-1 §7.5.8.4): rare, and the full parse handles them.
-      if (t.get(PDFName.of('XRefStm'))) throw new LazyXrefError('hybrid xref');
-    } else {
-      const { object } = reader.indirectAt(at);
-      if (!(object instanceof PDFRawStream) || object.dict.get(PDFName.of('Type')) !== PDFName.of('XRef')) throw new LazyXrefError('startxref is neither a table nor a stream');
-      const saved = ctx.trailerInfo;
-      const entries = PDFXRefStreamParser.forStream(object).parseIntoContext();
-      ctx.trailerInfo = saved;
-      take(entries.map((e) => [e.ref.objectNumber, e.deleted ? { free: true } : e.inObjectStream ? { stream: e.offset } : { offset: e.offset }]));
-      t = object.dict;
-    }
-    mergeTrailer(t);
-    const prev = t.get(PDFName.of('Prev'));
-    at = prev instanceof PDFNumber ? prev.asNumber() : undefined;
   }
   if (!trailer.Root) throw new LazyXrefError('no /Root');
   const objects = new LazyObjects(xref, reader);
@@ -267,7 +287,7 @@ export function openLazy(pdf: Uint8Array, forIncrementalUpdate: boolean): LazyPd
   ctx.trailerInfo = trailer;
   ctx.largestObjectNumber = Math.max(size - 1, ...xref.keys());
   ctx.pdfFileDetails.pdfSize = pdf.length;
-  ctx.pdfFileDetails.prevStartXRef = first;
+  ctx.pdfFileDetails.prevStartXRef = sections[0]!;
   if (forIncrementalUpdate) ctx.pdfFileDetails.originalBytes = pdf;
   // The constructor is private in the typings only; load() does the same after its full parse.
   const Doc = PDFDocument as unknown as new (c: PDFContext, ignoreEncryption: boolean, updateMetadata: boolean, preserveXFA: boolean) => PDFDocument;
@@ -295,36 +315,11 @@ export function firstStrayByte(pdf: Uint8Array, from: number): number | undefine
   const reader = OffsetReader.over(pdf, ctx);
   try {
     const spans: [number, number][] = [];
-    // offset → the object number an xref entry says is there (checked: pdf-lib reads xref streams
-    // without their PNG predictors, and such offsets point anywhere).
+    // offset → the object number an xref entry says is there (checked when read).
     const offsets = new Map<number, number>();
-    const streamSection = (at: number): PDFDict => {
-      const { ref, object } = reader.indirectAt(at);
-      if (!(object instanceof PDFRawStream) || object.dict.get(PDFName.of('Type')) !== PDFName.of('XRef')) throw new LazyXrefError('startxref is neither a table nor a stream');
-      const saved = ctx.trailerInfo;
-      for (const e of PDFXRefStreamParser.forStream(withoutPredictor(object)).parseIntoContext()) if (!e.deleted && !e.inObjectStream) offsets.set(e.offset, e.ref.objectNumber);
-      ctx.trailerInfo = saved;
-      if (at >= from) spans.push([at, reader.objectEndAt(at, ref.objectNumber)]);
-      return object.dict;
-    };
-    const seen = new Set<number>();
-    let at: number | undefined = lastStartXref(pdf);
-    while (at !== undefined) {
-      if (seen.has(at) || seen.size > 4096 || !(at > 0 && at < pdf.length)) throw new LazyXrefError('bad /Prev chain');
-      seen.add(at);
-      const table = reader.tableAt(at);
-      let t: PDFDict;
-      if (table) {
-        if (at >= from) spans.push([at, table.end]);
-        for (const [n, e] of table.entries) if ('offset' in e) offsets.set(e.offset, n);
-        t = table.trailer;
-        const hybrid = t.get(PDFName.of('XRefStm'));
-        if (hybrid instanceof PDFNumber) streamSection(hybrid.asNumber());
-      } else {
-        t = streamSection(at);
-      }
-      const prev = t.get(PDFName.of('Prev'));
-      at = prev instanceof PDFNumber ? prev.asNumber() : undefined;
+    for (const section of xrefChain(pdf, reader, ctx)) {
+      for (const [n, e] of section.entries) if ('offset' in e) offsets.set(e.offset, n);
+      if (section.at >= from) spans.push([section.at, section.end ?? reader.objectEndAt(section.at, section.streamObject!)]);
     }
     for (const [o, n] of offsets) {
       if (o >= pdf.length) throw new LazyXrefError(`object ${n} beyond the end of the file`);
