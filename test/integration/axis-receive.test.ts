@@ -125,7 +125,10 @@ describe('axis: receiving packages from a peer node (real PostgreSQL)', function
 
   it('stores a package delivered twice at once only once: one inbox row, one status 01, one audit entry carrying the receipt id, the same receipt id for both', async () => {
     const xml = await signed(model());
-    const [a, b] = await Promise.all([post(xml), post(xml)]);
+    // Two deliveries, each its own signed request: in the same millisecond the two signatures would
+    // be one request, which the replay protection rightly answers 401.
+    const now = Date.now();
+    const [a, b] = await Promise.all([post(xml, { date: new Date(now).toISOString() }), post(xml, { date: new Date(now + 1).toISOString() })]);
     expect([a.status, b.status], a.text + b.text).to.deep.equal([200, 200]);
     expect(a.body.receiptId).to.equal(b.body.receiptId);
     const inbox = await t.ctx.db.selectFrom('axisInbox').selectAll().where('receiptId', '=', a.body.receiptId).execute();
